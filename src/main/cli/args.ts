@@ -1,0 +1,164 @@
+/**
+ * Command-line parsing for `edgescope` (node:util parseArgs), turned into typed
+ * requests. Every malformed value is a one-line E_BAD_REQUEST naming the flag.
+ */
+import { parseArgs } from 'node:util';
+import type { ProfileRequest } from '../../shared/api';
+import { validateProfileRequest } from '../../shared/api-validate';
+import { EdgescopeError } from '../../shared/errors';
+import type { GraphOptimizationLevel } from '../../shared/report';
+
+export interface ProfileCommand {
+  command: 'profile';
+  model?: string;
+  request: Omit<ProfileRequest, 'modelPath'>;
+  outDir: string;
+  json: boolean;
+}
+
+export type Command =
+  | ProfileCommand
+  | { command: 'summary'; model: string; json: boolean }
+  | { command: 'backends'; json: boolean }
+  | { command: 'help' }
+  | { command: 'version' };
+
+export const USAGE = `usage: edgescope <command> [options]
+
+commands:
+  profile [MODEL.onnx]   profile a model (default: the bundled demo model) and write a report
+  summary MODEL.onnx     print a model's inputs, outputs, ops, parameters and sparsity
+  backends               list the execution providers and why any is unavailable
+  help, version
+
+profile options:
+  --ep EP[,EP...]        execution providers (cpu, webgpu, cuda, tensorrt, dml, coreml); default cpu
+  --threads N            intra-op threads (default: physical cores)
+  --batch N              batch size for the batch dimension (default 1)
+  --dim NAME=N           value of a named symbolic dimension (repeatable)
+  --shape INPUT=D1,D2,.. whole shape of one input (repeatable)
+  --input INPUT=VALUE    fill an input with a constant (repeatable)
+  --warmup N             warm-up runs before timing (default 5)
+  --runs N               timed runs (default 30)
+  --min-time MS          keep timing for at least this long (default 0)
+  --profiled-runs N      runs with onnxruntime's profiler for the op timeline (default 10)
+  --prune S[,S...]       also profile magnitude-pruned variants at these sparsities in [0, 1)
+  --opt-level LEVEL      graph optimization: disabled, basic, extended, all (default all)
+  --seed N               seed of the generated inputs (default 42)
+  --out DIR              output folder (default ./edgescope-out)
+  --json                 print the report JSON on stdout instead of the summary table
+`;
+
+function bad(message: string): never {
+  throw new EdgescopeError('E_BAD_REQUEST', message);
+}
+
+function positiveInt(flag: string, value: string | undefined, min = 1): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value.trim()) || Number(value) < min) bad(`--${flag} must be an integer >= ${min}, got '${value}'`);
+  return Number(value);
+}
+
+function keyValues(flag: string, values: string[] | undefined): [string, string][] {
+  return (values ?? []).map((entry) => {
+    const eq = entry.indexOf('=');
+    if (eq <= 0 || eq === entry.length - 1) bad(`--${flag} expects NAME=VALUE, got '${entry}'`);
+    return [entry.slice(0, eq), entry.slice(eq + 1)];
+  });
+}
+
+function list(values: string[] | undefined): string[] {
+  return (values ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v.length > 0);
+}
+
+export function parseCommand(argv: string[]): Command {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') return { command: 'help' };
+  if (command === 'version' || command === '--version') return { command: 'version' };
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        ep: { type: 'string', multiple: true },
+        threads: { type: 'string' },
+        batch: { type: 'string' },
+        dim: { type: 'string', multiple: true },
+        shape: { type: 'string', multiple: true },
+        input: { type: 'string', multiple: true },
+        warmup: { type: 'string' },
+        runs: { type: 'string' },
+        'min-time': { type: 'string' },
+        'profiled-runs': { type: 'string' },
+        prune: { type: 'string', multiple: true },
+        'opt-level': { type: 'string' },
+        seed: { type: 'string' },
+        out: { type: 'string' },
+        json: { type: 'boolean' },
+      },
+    });
+  } catch (err) {
+    bad((err as Error).message.split('\n')[0]);
+  }
+  const { values: v, positionals } = parsed;
+  if (positionals.length > 1) bad(`expected at most one model path, got ${positionals.length}: ${positionals.join(' ')}`);
+  const json = v.json === true;
+
+  switch (command) {
+    case 'summary':
+      if (!positionals[0]) bad('summary needs a model path: edgescope summary MODEL.onnx');
+      return { command: 'summary', model: positionals[0], json };
+    case 'backends':
+      return { command: 'backends', json };
+    case 'profile':
+      break;
+    default:
+      bad(`unknown command '${command}' (commands: profile, summary, backends, help, version)`);
+  }
+
+  const dims: Record<string, number> = {};
+  for (const [name, value] of keyValues('dim', v.dim)) dims[name] = positiveInt(`dim ${name}`, value)!;
+  const shapes: Record<string, number[]> = {};
+  for (const [name, value] of keyValues('shape', v.shape)) {
+    shapes[name] = value.split(',').map((d) => {
+      if (!/^\d+$/.test(d.trim())) bad(`--shape ${name} expects comma-separated non-negative integers, got '${value}'`);
+      return Number(d);
+    });
+  }
+  const inputValues: Record<string, number> = {};
+  for (const [name, value] of keyValues('input', v.input)) {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n)) bad(`--input ${name} expects a number, got '${value}'`);
+    inputValues[name] = n;
+  }
+  const prune = list(v.prune).map((s) => {
+    const n = Number(s);
+    if (!Number.isFinite(n) || !(n >= 0 && n < 1)) bad(`--prune sparsity must be in [0, 1), got '${s}'`);
+    return n;
+  });
+  const optLevel = v['opt-level'] as GraphOptimizationLevel | undefined;
+  const request: Omit<ProfileRequest, 'modelPath'> = {
+    eps: v.ep ? list(v.ep) : undefined,
+    threads: positiveInt('threads', v.threads),
+    batch: positiveInt('batch', v.batch),
+    dims,
+    shapes,
+    inputValues,
+    warmup: positiveInt('warmup', v.warmup, 0),
+    runs: positiveInt('runs', v.runs),
+    minTimeMs: positiveInt('min-time', v['min-time'], 0),
+    profiledRuns: positiveInt('profiled-runs', v['profiled-runs'], 0),
+    prune,
+    graphOptimizationLevel: optLevel,
+    seed: positiveInt('seed', v.seed, 0),
+  };
+  // The same validation the app's requests get (ranges, EP names, levels).
+  const { modelPath: _placeholder, ...validated } = validateProfileRequest({ modelPath: 'model.onnx', ...stripUndefined(request) }, 'profile');
+  return { command: 'profile', model: positionals[0], request: validated, outDir: v.out ?? 'edgescope-out', json };
+}
+
+function stripUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, value]) => value !== undefined)) as T;
+}

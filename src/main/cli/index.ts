@@ -1,0 +1,114 @@
+/**
+ * `edgescope` on the command line: parses arguments, calls the engine directly (no
+ * app, no IPC), prints a summary or JSON. Every failure is one line on stderr and a
+ * non-zero exit; onnxruntime's own logging stays inside the run worker.
+ */
+import { resolve } from 'node:path';
+import { EdgescopeError, toApiError } from '../../shared/errors';
+import { DEFAULT_DEMO_MODEL_ID, DEMO_MODELS } from '../engine/model/demo-models';
+import { readModel } from '../engine/model/onnx-io';
+import { summarizeModel } from '../engine/model/summary';
+import { engineEnv, resolveModelPath, toolVersion } from '../engine/engine';
+import { runProfileJob } from '../engine/profile-job';
+import { probeBackends } from '../engine/run/backends';
+import { RunWorker } from '../engine/run/runner';
+import { demoModelPath } from '../engine/model/demo-models';
+import { parseCommand, USAGE, type ProfileCommand } from './args';
+import { formatModelSummary, formatProfileSummary, table } from './summary-table';
+
+const EXIT_ERROR = 1;
+const EXIT_USAGE = 2;
+const EXIT_INTERRUPTED = 130;
+
+function printError(err: unknown): number {
+  const { code, message } = toApiError(err);
+  process.stderr.write(`edgescope: error: ${message}\n`);
+  if (process.env.EDGESCOPE_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  return code === 'E_BAD_REQUEST' ? EXIT_USAGE : code === 'E_CANCELLED' ? EXIT_INTERRUPTED : EXIT_ERROR;
+}
+
+function progressPrinter(): { update(stage: string, fraction: number, message: string): void; done(): void } {
+  const tty = process.stderr.isTTY === true;
+  let lastLine = '';
+  return {
+    update(stage, fraction, message) {
+      const line = `[${(fraction * 100).toFixed(0).padStart(3)}%] ${stage}: ${message}`;
+      if (tty) process.stderr.write(`\r\x1b[2K${line.slice(0, (process.stderr.columns ?? 100) - 1)}`);
+      else if (stage !== lastLine) process.stderr.write(`${line}\n`);
+      lastLine = stage;
+    },
+    done() {
+      if (tty) process.stderr.write('\r\x1b[2K');
+    },
+  };
+}
+
+async function profile(cmd: ProfileCommand, argv: string[]): Promise<number> {
+  const env = engineEnv();
+  const spec = DEMO_MODELS.find((d) => d.id === DEFAULT_DEMO_MODEL_ID)!;
+  const modelPath = cmd.model ? resolve(cmd.model) : await resolveModelPath(demoModelPath(spec, env.demoDirs), env.demoDirs);
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const progress = progressPrinter();
+  try {
+    const result = await runProfileJob(env, { ...cmd.request, modelPath }, resolve(cmd.outDir), {
+      signal: controller.signal,
+      onProgress: cmd.json ? undefined : progress.update,
+      commandLine: ['edgescope', ...argv],
+    });
+    progress.done();
+    process.stdout.write(cmd.json ? `${JSON.stringify(result.report)}\n` : `${formatProfileSummary(result.report, result.files)}\n`);
+    return 0;
+  } catch (err) {
+    progress.done();
+    if (controller.signal.aborted) return printError(new EdgescopeError('E_CANCELLED', 'interrupted; nothing was written'));
+    return printError(err);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+async function backends(json: boolean): Promise<number> {
+  const env = engineEnv();
+  const worker = await RunWorker.start(env.workerScriptPath);
+  try {
+    const list = await probeBackends(worker, env.cacheDir);
+    process.stdout.write(
+      json
+        ? `${JSON.stringify(list)}\n`
+        : `${table(['ep', 'available', 'reason'], list.map((b) => [b.ep, b.available ? 'yes' : 'no', b.reason ?? '']))}\n`,
+    );
+    return 0;
+  } finally {
+    await worker.dispose();
+  }
+}
+
+export async function runCli(argv: string[]): Promise<number> {
+  try {
+    const cmd = parseCommand(argv);
+    switch (cmd.command) {
+      case 'help':
+        process.stdout.write(USAGE);
+        return 0;
+      case 'version':
+        process.stdout.write(`edgescope ${toolVersion()}\n`);
+        return 0;
+      case 'summary': {
+        const env = engineEnv();
+        const model = summarizeModel(readModel(await resolveModelPath(cmd.model, env.demoDirs)));
+        process.stdout.write(cmd.json ? `${JSON.stringify(model)}\n` : `${formatModelSummary(model)}\n`);
+        return 0;
+      }
+      case 'backends':
+        return await backends(cmd.json);
+      case 'profile':
+        return await profile(cmd, argv);
+    }
+  } catch (err) {
+    return printError(err);
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * Plain-text tables for the terminal: the profile summary and the model summary.
+ */
+import type { ModelInfo, Report } from '../../shared/report';
+import {
+  formatBandwidth,
+  formatBytes,
+  formatCount,
+  formatDurationMs,
+  formatDurationUs,
+  formatFlopRate,
+  formatPercent,
+  formatRatio,
+  formatShape,
+} from '../engine/report/html/format';
+
+export function table(headers: string[], rows: string[][], rightAligned: readonly number[] = []): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (rightAligned.includes(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+export function formatProfileSummary(report: Report, files: { report: string; html: string; trace: string; models: string[] }): string {
+  const { machine, model } = report;
+  const c = machine.ceilings;
+  const out: string[] = [];
+  out.push(`model    ${model.path}`);
+  out.push(`         ${formatCount(model.parameterCount)} parameters, ${formatBytes(model.weightBytes)} of weights, ${model.opCount} nodes`);
+  out.push(`machine  ${machine.cpu}, ${machine.cores} cores, ${formatBytes(machine.memoryBytes)} RAM`);
+  out.push(
+    `ceilings ${formatBandwidth(c.memoryBandwidthBytesPerSec)} DRAM, ${formatBandwidth(c.cacheBandwidthBytesPerSec)} cache, ${formatFlopRate(c.peakFlopsPerSec)}, t0 ${formatDurationUs(c.opOverheadUs)}${c.cached ? ' (cached)' : ''}`,
+  );
+  out.push('');
+  const runRows = report.variants.flatMap((v) =>
+    v.runs.map((r) => {
+      const t = r.totals;
+      const split = t.opUs > 0 ? `${formatPercent(t.memoryUs / t.opUs, 0)} / ${formatPercent(t.computeUs / t.opUs, 0)} / ${formatPercent(t.overheadUs / t.opUs, 0)}` : '-';
+      return [
+        v.id,
+        r.ep,
+        `${formatPercent(v.sparsity, 1)}`,
+        formatDurationMs(r.latencyMs.median),
+        `[${formatDurationMs(r.latencyMs.ci95[0])}, ${formatDurationMs(r.latencyMs.ci95[1])}]`,
+        formatDurationMs(r.latencyMs.p90),
+        String(r.latencyMs.n),
+        `${r.throughputPerSec.toFixed(1)}/s`,
+        split,
+      ];
+    }),
+  );
+  out.push(table(['variant', 'ep', 'sparsity', 'median', '95% CI', 'p90', 'n', 'throughput', 'mem / compute / overhead'], runRows, [2, 3, 5, 6, 7]));
+  if (report.comparisons.length > 0) {
+    out.push('');
+    const rows = report.comparisons.map((cmp) => [
+      `${cmp.candidate}@${cmp.ep} vs ${cmp.baseline}@${cmp.baselineEp}`,
+      formatRatio(cmp.speedupMedian),
+      `[${formatRatio(cmp.ci95[0])}, ${formatRatio(cmp.ci95[1])}]`,
+      cmp.significant ? 'yes' : 'no',
+      `${formatBytes(cmp.baselineFileBytes)} -> ${formatBytes(cmp.candidateFileBytes)}`,
+    ]);
+    out.push(table(['comparison', 'speedup', '95% CI', 'significant', 'file size'], rows, [1, 2]));
+  }
+  const verified = report.variants.filter((v) => v.verification);
+  if (verified.length > 0) {
+    out.push('');
+    out.push(
+      table(
+        ['variant', 'max |err|', 'mean |err|', 'cosine', 'top-1 agreement'],
+        verified.map((v) => {
+          const ver = v.verification!;
+          return [v.id, ver.maxAbsError.toExponential(2), ver.meanAbsError.toExponential(2), ver.cosine.toFixed(4), formatPercent(ver.top1Agreement, 0)];
+        }),
+        [1, 2, 3, 4],
+      ),
+    );
+  }
+  for (const w of report.warnings) out.push(`warning: ${w}`);
+  out.push('');
+  out.push(`wrote ${files.report}`);
+  out.push(`      ${files.html}`);
+  out.push(`      ${files.trace}`);
+  for (const m of files.models) out.push(`      ${m}`);
+  return out.join('\n');
+}
+
+export function formatModelSummary(model: ModelInfo): string {
+  const out: string[] = [];
+  out.push(`model       ${model.path}`);
+  out.push(`sha256      ${model.sha256}`);
+  out.push(`producer    ${model.producer || '-'} (IR ${model.irVersion}, ${model.opsets.map((o) => `${o.domain} ${o.version}`).join(', ')})`);
+  out.push(`parameters  ${formatCount(model.parameterCount)} (${formatBytes(model.weightBytes)}), ${model.opCount} nodes`);
+  out.push('');
+  out.push(
+    table(
+      ['', 'name', 'dtype', 'shape'],
+      [
+        ...model.inputs.map((i) => ['input', i.name, i.dtype, `[${i.shape.map((d) => d ?? '?').join(', ')}]`]),
+        ...model.outputs.map((o) => ['output', o.name, o.dtype, `[${o.shape.map((d) => d ?? '?').join(', ')}]`]),
+      ],
+    ),
+  );
+  out.push('');
+  out.push(table(['op type', 'count'], Object.entries(model.opHistogram).map(([k, v]) => [k, String(v)]), [1]));
+  out.push('');
+  out.push(
+    table(
+      ['initializer', 'dtype', 'shape', 'bytes', 'sparsity'],
+      model.initializers.map((i) => [i.name, i.dtype, formatShape(i.dims), formatBytes(i.bytes), formatPercent(i.sparsity, 1)]),
+      [3, 4],
+    ),
+  );
+  return out.join('\n');
+}

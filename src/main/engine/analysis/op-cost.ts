@@ -1,0 +1,148 @@
+/**
+ * Work (FLOPs) and traffic (bytes) of one executed operator, from the shapes in
+ * onnxruntime's trace. See docs/attribution.md for the formulas and their sources.
+ *
+ * Shapes come from the optimized graph. ORT leaves out weights it has pre-packed
+ * (MatMul/Gemm B), so those are reconstructed from the activation and output shapes.
+ * A multiply-add counts as 2 FLOPs.
+ */
+import type { KernelEvent } from '../trace/ort-trace';
+
+export interface OpCost {
+  /** null: no FLOP model for this op type. */
+  flops: number | null;
+  parameterBytes: number;
+  activationBytes: number;
+  outputBytes: number;
+  /** parameterBytes + activationBytes + outputBytes. */
+  bytes: number;
+  /** Integer arithmetic (compared with the fp32 peak, so flagged). */
+  integer: boolean;
+}
+
+const DTYPE_BYTES: Record<string, number> = {
+  float: 4, float16: 2, bfloat16: 2, double: 8, int8: 1, uint8: 1, int16: 2, uint16: 2, int32: 4, uint32: 4,
+  int64: 8, uint64: 8, bool: 1,
+};
+
+const numel = (dims: readonly number[]): number => dims.reduce((a, b) => a * b, 1);
+const tensorBytes = (dims: readonly number[], type: string): number => numel(dims) * (DTYPE_BYTES[type] ?? 4);
+const last = (dims: readonly number[]): number => dims[dims.length - 1] ?? 1;
+
+/** Ops that only move or reinterpret data: 0 FLOPs, all traffic. */
+const DATA_MOVEMENT = new Set([
+  'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'Transpose', 'Concat', 'Split', 'Slice', 'Gather',
+  'GatherElements', 'GatherND', 'Expand', 'Tile', 'Pad', 'Cast', 'Shape', 'Size', 'ReorderInput', 'ReorderOutput',
+  'MemcpyFromHost', 'MemcpyToHost', 'DepthToSpace', 'SpaceToDepth', 'Resize', 'Upsample', 'ScatterND', 'Where',
+]);
+
+/** Elementwise ops: FLOPs per output element (about one; transcendental ones a few). */
+const ELEMENTWISE: Record<string, number> = {
+  Add: 1, Sub: 1, Mul: 1, Div: 1, Relu: 1, LeakyRelu: 2, PRelu: 2, Clip: 2, Max: 1, Min: 1, Neg: 1, Abs: 1,
+  Sqrt: 1, Reciprocal: 1, Pow: 1, Equal: 1, Less: 1, Greater: 1, Not: 1, And: 1, Or: 1, Floor: 1, Ceil: 1,
+  Sigmoid: 4, Tanh: 4, Exp: 4, Log: 4, Erf: 4, Gelu: 8, FastGelu: 8, BiasGelu: 9, QuickGelu: 5, HardSigmoid: 3,
+  HardSwish: 4, Swish: 5, Mish: 8, Softplus: 4, Elu: 4, Selu: 5, Sin: 4, Cos: 4,
+};
+
+/** Normalizations: FLOPs per element (inference: statistics precomputed for BN). */
+const NORMALIZATION: Record<string, number> = {
+  BatchNormalization: 2, LayerNormalization: 8, SimplifiedLayerNormalization: 6, SkipLayerNormalization: 9,
+  SkipSimplifiedLayerNormalization: 7, InstanceNormalization: 8, GroupNormalization: 8, LpNormalization: 4,
+};
+
+const POOLING = new Set(['MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'LpPool']);
+const REDUCTIONS = new Set(['ReduceMean', 'ReduceSum', 'ReduceMax', 'ReduceMin', 'ReduceProd', 'ReduceL2', 'ReduceSumSquare', 'ArgMax', 'ArgMin']);
+const INTEGER_OPS = new Set(['MatMulInteger', 'QLinearMatMul', 'QLinearConv', 'ConvInteger', 'DynamicQuantizeMatMul', 'MatMulIntegerToFloat', 'QGemm']);
+
+function matmulLike(k: KernelEvent): { flops: number; weightBytes: number } {
+  const a = k.inputShapes[0] ?? [];
+  const y = k.outputShapes[0] ?? [];
+  const K = last(a);
+  const flops = 2 * numel(y) * K + (k.opType.includes('Gemm') ? numel(y) : 0);
+  // B is missing from the trace when ORT pre-packed it (it is then an initializer).
+  const hasMatrixB = k.inputShapes.length >= 2 && (k.inputShapes[1]?.length ?? 0) >= 2;
+  const weightBytes = hasMatrixB ? 0 : K * last(y) * (DTYPE_BYTES[k.inputTypes[0]] ?? 4);
+  return { flops, weightBytes };
+}
+
+function convFlops(k: KernelEvent): number | null {
+  const w = k.inputShapes[1];
+  const y = k.outputShapes[0];
+  if (!w || !y || w.length < 3) return null;
+  // 2 * N * Cout * prod(out spatial) * (Cin/groups) * prod(kernel) = 2 * numel(Y) * numel(W) / Cout.
+  const macs = (numel(y) * numel(w)) / w[0];
+  const bias = k.inputShapes[2] ? numel(y) : 0;
+  return 2 * macs + bias;
+}
+
+function convTransposeFlops(k: KernelEvent): number | null {
+  const x = k.inputShapes[0];
+  const w = k.inputShapes[1];
+  if (!x || !w || w.length < 3) return null;
+  // W: [Cin, Cout/groups, k...]: every input element scatters into Cout/groups * prod(k) outputs.
+  return (2 * numel(x) * numel(w)) / w[0];
+}
+
+function recurrentFlops(k: KernelEvent, gates: number): number | null {
+  const x = k.inputShapes[0];
+  const w = k.inputShapes[1];
+  const r = k.inputShapes[2];
+  if (!x || x.length !== 3) return null;
+  const [seq, batch, inputSize] = x;
+  const directions = w?.[0] ?? 1;
+  const hidden = r ? last(r) : w ? w[1] / gates : null;
+  if (!hidden) return null;
+  const matmuls = 2 * gates * hidden * (inputSize + hidden);
+  const pointwise = gates * hidden * 4 + hidden * 6; // activations, gate products, state update
+  return directions * seq * batch * (matmuls + pointwise);
+}
+
+function flopsOf(k: KernelEvent): number | null {
+  const op = k.opType;
+  const y = k.outputShapes[0] ?? [];
+  const x = k.inputShapes[0] ?? [];
+  if (DATA_MOVEMENT.has(op)) return 0;
+  if (op in ELEMENTWISE) return ELEMENTWISE[op] * numel(y);
+  if (op in NORMALIZATION) return NORMALIZATION[op] * numel(x);
+  if (POOLING.has(op) || REDUCTIONS.has(op)) return numel(x);
+  if (op === 'Softmax' || op === 'LogSoftmax') return 5 * numel(x);
+  if (op === 'Conv' || op === 'FusedConv' || op === 'QLinearConv' || op === 'ConvInteger' || op === 'NhwcFusedConv') return convFlops(k);
+  if (op === 'ConvTranspose') return convTransposeFlops(k);
+  if (op === 'LSTM') return recurrentFlops(k, 4);
+  if (op === 'GRU') return recurrentFlops(k, 3);
+  if (op === 'RNN') return recurrentFlops(k, 1);
+  return null;
+}
+
+const MATMUL_LIKE = new Set(['MatMul', 'FusedMatMul', 'Gemm', 'FusedGemm', 'MatMulInteger', 'QLinearMatMul', 'DynamicQuantizeMatMul', 'MatMulIntegerToFloat', 'QGemm', 'MatMulNBits']);
+/** Ops whose inputs after the first are weights (initializers) in inference graphs. */
+const WEIGHTED = new Set(['Conv', 'FusedConv', 'NhwcFusedConv', 'ConvTranspose', 'QLinearConv', 'ConvInteger', 'LSTM', 'GRU', 'RNN', ...Object.keys(NORMALIZATION)]);
+
+export function opCost(k: KernelEvent): OpCost {
+  const outputBytes = k.outputShapes.reduce((s, d, i) => s + tensorBytes(d, k.outputTypes[i]), 0);
+  const inputBytes = k.inputShapes.map((d, i) => tensorBytes(d, k.inputTypes[i]));
+  let flops: number | null;
+  let parameterBytes: number;
+  let activationBytes: number;
+  if (MATMUL_LIKE.has(k.opType)) {
+    const mm = matmulLike(k);
+    flops = mm.flops;
+    // Listed inputs past the first are B (when not pre-packed), bias, scales: parameters.
+    const listedParams = inputBytes.slice(1).reduce((a, b) => a + b, 0);
+    parameterBytes = k.opType === 'MatMul' && mm.weightBytes === 0 ? 0 : mm.weightBytes + listedParams;
+    activationBytes = k.opType === 'MatMul' && mm.weightBytes === 0 ? inputBytes.reduce((a, b) => a + b, 0) : inputBytes[0] ?? 0;
+    if (k.opType === 'MatMulNBits') flops = 2 * numel(k.outputShapes[0] ?? []) * last(k.inputShapes[0] ?? []);
+  } else {
+    flops = flopsOf(k);
+    parameterBytes = WEIGHTED.has(k.opType) ? inputBytes.slice(1).reduce((a, b) => a + b, 0) : 0;
+    activationBytes = inputBytes.reduce((a, b) => a + b, 0) - parameterBytes;
+  }
+  return {
+    flops,
+    parameterBytes,
+    activationBytes,
+    outputBytes,
+    bytes: parameterBytes + activationBytes + outputBytes,
+    integer: INTEGER_OPS.has(k.opType),
+  };
+}

@@ -1,0 +1,157 @@
+/**
+ * Unstructured magnitude pruning (Han et al., 2015): in each prunable weight, the
+ * elements of smallest |w| are set to zero until the target sparsity is reached.
+ *
+ * Exactness: for a target s over n weights exactly round(s * n) elements are zero
+ * afterwards (existing zeros count, as they have the smallest magnitude), and every
+ * zeroed element's magnitude is <= every kept element's. Ties at the threshold are
+ * broken by index order, so the result is deterministic.
+ *
+ * Scope: the weight (input 1) of Conv, ConvTranspose, Gemm and MatMul nodes when it is
+ * a float32 initializer with at least 2 dimensions. Biases and normalizations are kept.
+ */
+import { EdgescopeError } from '../../../shared/errors';
+import type { LayerSparsity } from '../../../shared/report';
+import { elementCount, floatValues, onnx, tensorDims, DataType } from '../model/onnx-io';
+import { kthSmallest } from './select';
+
+export const PRUNABLE_OPS = new Set(['Conv', 'ConvTranspose', 'Gemm', 'MatMul']);
+
+export interface PrunableWeight {
+  initializer: onnx.ITensorProto;
+  nodeName: string;
+  opType: string;
+}
+
+export function prunableWeights(proto: onnx.IModelProto): PrunableWeight[] {
+  const inits = new Map((proto.graph?.initializer ?? []).map((t) => [t.name ?? '', t]));
+  const seen = new Set<string>();
+  const out: PrunableWeight[] = [];
+  for (const n of proto.graph?.node ?? []) {
+    if (!PRUNABLE_OPS.has(n.opType ?? '') || (n.domain && n.domain !== 'ai.onnx')) continue;
+    const weightName = n.input?.[1];
+    const t = weightName ? inits.get(weightName) : undefined;
+    if (!t || t.dataType !== DataType.FLOAT || tensorDims(t).length < 2 || seen.has(weightName!)) continue;
+    seen.add(weightName!);
+    out.push({ initializer: t, nodeName: n.name || n.output?.[0] || weightName!, opType: n.opType! });
+  }
+  return out;
+}
+
+export interface PruneOptions {
+  /** One sparsity for every prunable layer (per layer, unless `global`). */
+  sparsity?: number;
+  /** Per-layer targets by initializer or node name; override `sparsity`. */
+  perLayer?: Record<string, number>;
+  /** One magnitude threshold across all layers instead of the same sparsity in each. */
+  global?: boolean;
+}
+
+export interface PruneResult {
+  model: onnx.ModelProto;
+  layers: LayerSparsity[];
+  /** Achieved sparsity over all prunable weights. */
+  sparsity: number;
+}
+
+function checkSparsity(s: number, what: string): void {
+  if (!(s >= 0 && s < 1)) throw new EdgescopeError('E_BAD_REQUEST', `sparsity ${s} for ${what} is outside [0, 1)`);
+}
+
+/** Zero the `count` smallest magnitudes of `w` in place (ties by index order). */
+export function zeroSmallest(w: Float32Array, count: number): void {
+  if (count <= 0) return;
+  if (count >= w.length) {
+    w.fill(0);
+    return;
+  }
+  const magnitudes = new Float32Array(w.length);
+  for (let i = 0; i < w.length; i++) magnitudes[i] = Math.abs(w[i]);
+  const threshold = kthSmallest(magnitudes, count - 1);
+  let below = 0;
+  for (let i = 0; i < w.length; i++) if (Math.abs(w[i]) < threshold) below++;
+  let tiesToZero = count - below;
+  for (let i = 0; i < w.length; i++) {
+    const m = Math.abs(w[i]);
+    if (m < threshold) w[i] = 0;
+    else if (m === threshold && tiesToZero > 0) {
+      w[i] = 0;
+      tiesToZero--;
+    }
+  }
+}
+
+function copyModel(proto: onnx.IModelProto): onnx.ModelProto {
+  // Shallow copies down to the initializer list; tensors we prune get new data buffers.
+  const graph = { ...proto.graph, initializer: (proto.graph?.initializer ?? []).map((t) => ({ ...t })) };
+  return onnx.ModelProto.create({ ...proto, graph });
+}
+
+export function pruneModel(proto: onnx.IModelProto, options: PruneOptions): PruneResult {
+  const model = copyModel(proto);
+  const weights = prunableWeights(model);
+  if (weights.length === 0) {
+    throw new EdgescopeError('E_MODEL_INVALID', 'the model has no prunable weights (float32 Conv/ConvTranspose/Gemm/MatMul initializers)');
+  }
+  const base = options.sparsity ?? 0;
+  checkSparsity(base, 'the model');
+  const perLayer = options.perLayer ?? {};
+  for (const [name, s] of Object.entries(perLayer)) {
+    checkSparsity(s, name);
+    if (!weights.some((w) => w.initializer.name === name || w.nodeName === name)) {
+      throw new EdgescopeError('E_BAD_REQUEST', `no prunable layer named '${name}' (layers: ${weights.map((w) => w.initializer.name).join(', ')})`);
+    }
+  }
+  const targetOf = (w: PrunableWeight) => perLayer[w.initializer.name ?? ''] ?? perLayer[w.nodeName] ?? base;
+
+  const values = weights.map((w) => Float32Array.from(floatValues(w.initializer)));
+  if (options.global && Object.keys(perLayer).length === 0) {
+    pruneGlobally(values, base);
+  } else {
+    weights.forEach((w, i) => zeroSmallest(values[i], Math.round(targetOf(w) * values[i].length)));
+  }
+
+  const layers: LayerSparsity[] = weights.map((w, i) => {
+    const v = values[i];
+    w.initializer.rawData = new Uint8Array(v.buffer);
+    w.initializer.floatData = [];
+    let zeros = 0;
+    for (let j = 0; j < v.length; j++) if (v[j] === 0) zeros++;
+    return {
+      initializer: w.initializer.name ?? '',
+      node: w.nodeName,
+      opType: w.opType,
+      elementCount: elementCount(tensorDims(w.initializer)),
+      zeros,
+      sparsity: zeros / v.length,
+      targetSparsity: targetOf(w),
+    };
+  });
+  const total = layers.reduce((s, l) => s + l.elementCount, 0);
+  const zeros = layers.reduce((s, l) => s + l.zeros, 0);
+  return { model, layers, sparsity: total > 0 ? zeros / total : 0 };
+}
+
+/** One threshold over all layers: exactly round(s * total) zeros in all. */
+function pruneGlobally(values: Float32Array[], sparsity: number): void {
+  const total = values.reduce((s, v) => s + v.length, 0);
+  const count = Math.round(sparsity * total);
+  if (count === 0) return;
+  const magnitudes = new Float32Array(total);
+  let o = 0;
+  for (const v of values) for (let i = 0; i < v.length; i++) magnitudes[o++] = Math.abs(v[i]);
+  const threshold = count >= total ? Infinity : kthSmallest(magnitudes, count - 1);
+  let below = 0;
+  for (const v of values) for (let i = 0; i < v.length; i++) if (Math.abs(v[i]) < threshold) below++;
+  let ties = count - below;
+  for (const v of values) {
+    for (let i = 0; i < v.length; i++) {
+      const m = Math.abs(v[i]);
+      if (m < threshold) v[i] = 0;
+      else if (m === threshold && ties > 0) {
+        v[i] = 0;
+        ties--;
+      }
+    }
+  }
+}

@@ -1,0 +1,251 @@
+/**
+ * The engine: implements the API contract (src/shared/api.ts) on top of the job
+ * pipeline. The CLI, the Electron host (over IPC) and the loopback bridge (over a
+ * WebSocket) all talk to this one object. It never imports 'electron'.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import type {
+  ApiCalls,
+  ApiEventName,
+  ApiEvents,
+  ApiMethod,
+  ApiRequest,
+  ApiResult,
+  DemoModel,
+  EngineApi,
+  ExportedFile,
+  ProfileRequest,
+  RecentModel,
+} from '../../shared/api';
+import { validateRequest } from '../../shared/api-validate';
+import { EdgescopeError, toApiError } from '../../shared/errors';
+import type { BackendStatus, Report } from '../../shared/report';
+import { DEMO_MODELS, demoModelPath, ensureDemoModel } from './model/demo-models';
+import { readModel } from './model/onnx-io';
+import { summarizeModel } from './model/summary';
+import { runProfileJob, type EngineEnv } from './profile-job';
+import { toChromeTrace } from './report/chrome-trace';
+import { renderReportHtml } from './report/report-html';
+import { writeFileAtomic } from './report/write-atomic';
+import { probeBackends } from './run/backends';
+import { defaultWorkerScriptPath, RunWorker } from './run/runner';
+
+export interface EngineOptions {
+  workerScriptPath?: string;
+  /** Where jobs keep their runs and imported models. */
+  workspaceDir?: string;
+  /** Machine ceilings, calibration and generated demo models. */
+  cacheDir?: string;
+  /** Folder of the bundled demo models (resources/models). */
+  demoModelsDir?: string;
+  samplePeriodMs?: number;
+}
+
+export interface Engine extends EngineApi {
+  dispose(): Promise<void>;
+}
+
+/** The repository (or installed package) root: the nearest folder with edgescope's package.json. */
+export function packageRoot(start = __dirname): string {
+  let dir = start;
+  for (;;) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg)) {
+      try {
+        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'edgescope') return dir;
+      } catch {
+        // keep walking up
+      }
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return process.cwd();
+    dir = parent;
+  }
+}
+
+export function toolVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+export function defaultCacheDir(): string {
+  const base = process.env.EDGESCOPE_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'edgescope');
+  return resolve(base);
+}
+
+export function defaultWorkspaceDir(): string {
+  const base = process.env.EDGESCOPE_WORKSPACE ?? join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'edgescope');
+  return resolve(base);
+}
+
+export function engineEnv(options: EngineOptions = {}): EngineEnv & { demoDirs: { bundledDir: string; generatedDir: string } } {
+  const cacheDir = options.cacheDir ?? defaultCacheDir();
+  return {
+    workerScriptPath: options.workerScriptPath ?? defaultWorkerScriptPath(),
+    cacheDir,
+    toolVersion: toolVersion(),
+    samplePeriodMs: options.samplePeriodMs,
+    demoDirs: {
+      bundledDir: options.demoModelsDir ?? join(packageRoot(), 'resources', 'models'),
+      generatedDir: join(cacheDir, 'models'),
+    },
+  };
+}
+
+/** A demo model's path resolves to its (possibly generated-on-demand) file. */
+export async function resolveModelPath(path: string, demoDirs: { bundledDir: string; generatedDir: string }): Promise<string> {
+  const wanted = resolve(path);
+  for (const spec of DEMO_MODELS) {
+    if (resolve(demoModelPath(spec, demoDirs)) === wanted) return ensureDemoModel(spec, demoDirs);
+  }
+  return wanted;
+}
+
+interface Job {
+  controller: AbortController;
+  report?: Report;
+}
+
+const BACKEND_CACHE_MS = 30_000;
+const MAX_RECENT = 12;
+
+export function createEngine(options: EngineOptions = {}): Engine {
+  const env = engineEnv(options);
+  const workspaceDir = options.workspaceDir ?? defaultWorkspaceDir();
+  const listeners = new Map<ApiEventName, Set<(payload: never) => void>>();
+  const jobs = new Map<string, Job>();
+  let backends: { at: number; value: Promise<BackendStatus[]> } | null = null;
+
+  function emit<E extends ApiEventName>(event: E, payload: ApiEvents[E]): void {
+    for (const l of listeners.get(event) ?? []) (l as (p: ApiEvents[E]) => void)(payload);
+  }
+
+  const recentPath = join(workspaceDir, 'recent.json');
+  function readRecent(): RecentModel[] {
+    try {
+      return JSON.parse(readFileSync(recentPath, 'utf8')) as RecentModel[];
+    } catch {
+      return [];
+    }
+  }
+  async function remember(path: string): Promise<void> {
+    const list = [{ path, openedAt: new Date().toISOString() }, ...readRecent().filter((r) => r.path !== path)].slice(0, MAX_RECENT);
+    await writeFileAtomic(recentPath, JSON.stringify(list, null, 1));
+  }
+
+  async function openModel(path: string) {
+    const resolved = await resolveModelPath(path, env.demoDirs);
+    const summary = summarizeModel(readModel(resolved));
+    await remember(resolved);
+    return summary;
+  }
+
+  function job(jobId: string): Job {
+    const j = jobs.get(jobId);
+    if (!j) throw new EdgescopeError('E_NOT_FOUND', `no job ${jobId}`);
+    return j;
+  }
+
+  function finishedReport(jobId: string): Report {
+    const report = job(jobId).report;
+    if (!report) throw new EdgescopeError('E_NOT_FOUND', `job ${jobId} has no report (still running, failed or cancelled)`);
+    return report;
+  }
+
+  async function startProfile(request: ProfileRequest): Promise<{ jobId: string }> {
+    const modelPath = await resolveModelPath(request.modelPath, env.demoDirs);
+    const jobId = `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+    const controller = new AbortController();
+    const entry: Job = { controller };
+    jobs.set(jobId, entry);
+    const outDir = join(workspaceDir, 'runs', `${new Date().toISOString().replace(/[:.]/g, '-')}-${jobId}`);
+    // Not awaited: the call returns the id at once and the job reports through events.
+    void runProfileJob(env, { ...request, modelPath }, outDir, {
+      signal: controller.signal,
+      onProgress: (stage, fraction, message) => emit('jobProgress', { jobId, stage, fraction, message }),
+    }).then(
+      (result) => {
+        entry.report = result.report;
+        emit('jobDone', { jobId, report: result.report });
+      },
+      (err: unknown) => emit('jobFailed', { jobId, error: controller.signal.aborted ? { code: 'E_CANCELLED', message: 'profile cancelled' } : toApiError(err) }),
+    );
+    return { jobId };
+  }
+
+  function exportReport(jobId: string, format: 'json' | 'html' | 'trace'): ExportedFile {
+    const report = finishedReport(jobId);
+    const stem = basename(report.model.path).replace(/\.onnx$/i, '');
+    switch (format) {
+      case 'json':
+        return { fileName: `${stem}.report.json`, mimeType: 'application/json', content: JSON.stringify(report, null, 1) };
+      case 'html':
+        return { fileName: `${stem}.report.html`, mimeType: 'text/html', content: renderReportHtml(report) };
+      case 'trace':
+        return { fileName: `${stem}.trace.json`, mimeType: 'application/json', content: JSON.stringify(toChromeTrace(report)) };
+    }
+  }
+
+  const handlers: { [M in ApiMethod]: (req: ApiCalls[M]['req']) => Promise<ApiCalls[M]['res']> } = {
+    listDemoModels: async () =>
+      DEMO_MODELS.map((spec): DemoModel => ({ id: spec.id, title: spec.title, description: spec.description, path: demoModelPath(spec, env.demoDirs) })),
+    recentModels: async () => readRecent().filter((r) => existsSync(r.path)),
+    openModel: async ({ path }) => openModel(path),
+    importModel: async ({ fileName, dataBase64 }) => {
+      const dir = join(workspaceDir, 'imports');
+      await mkdir(dir, { recursive: true });
+      const safeName = fileName.replace(/[^A-Za-z0-9._-]/g, '_');
+      const target = join(dir, `${Date.now().toString(36)}-${safeName}`);
+      await writeFile(target, Buffer.from(dataBase64, 'base64'));
+      return openModel(target);
+    },
+    listBackends: async () => {
+      if (!backends || Date.now() - backends.at > BACKEND_CACHE_MS) {
+        const value = (async () => {
+          const worker = await RunWorker.start(env.workerScriptPath);
+          try {
+            return await probeBackends(worker, env.cacheDir);
+          } finally {
+            await worker.dispose();
+          }
+        })();
+        backends = { at: Date.now(), value };
+        value.catch(() => (backends = null));
+      }
+      return backends.value;
+    },
+    startProfile: async (req) => startProfile(req),
+    cancelJob: async ({ jobId }) => {
+      const j = job(jobId);
+      if (j.report || j.controller.signal.aborted) return { cancelled: false };
+      j.controller.abort();
+      return { cancelled: true };
+    },
+    getReport: async ({ jobId }) => finishedReport(jobId),
+    exportReport: async ({ jobId, format }) => exportReport(jobId, format),
+  };
+
+  return {
+    async call<M extends ApiMethod>(method: M, req: ApiRequest<M>): Promise<ApiResult<M>> {
+      const valid = validateRequest(method, req);
+      return (handlers[method] as (r: ApiRequest<M>) => Promise<ApiResult<M>>)(valid);
+    },
+    on(event, listener) {
+      let set = listeners.get(event);
+      if (!set) listeners.set(event, (set = new Set()));
+      set.add(listener as (payload: never) => void);
+      return () => set.delete(listener as (payload: never) => void);
+    },
+    async dispose() {
+      for (const j of jobs.values()) j.controller.abort();
+      listeners.clear();
+    },
+  };
+}

@@ -1,0 +1,514 @@
+/**
+ * The main job: model -> compress -> run -> trace -> analyse -> report.
+ *
+ * Every check that can fail on user input (model file, shapes, EPs, sparsities) runs
+ * before anything is written. Pruned models and profiles are staged in a hidden
+ * folder inside the output folder and moved into place only when the whole job
+ * succeeded, so a failed or cancelled job leaves the output folder as it was.
+ */
+import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import type { JobStage, ProfileRequest } from '../../shared/api';
+import { EdgescopeError } from '../../shared/errors';
+import {
+  REPORT_SCHEMA_VERSION,
+  type BackendStatus,
+  type Ceilings,
+  type Comparison,
+  type ModelInfo,
+  type OpComparison,
+  type OpReport,
+  type ProfileSettings,
+  type Report,
+  type RunReport,
+  type TimelineSpan,
+  type VariantReport,
+} from '../../shared/report';
+import { attribute } from './analysis/attribution';
+import { opCost } from './analysis/op-cost';
+import { latencyStats, speedupOfMedians } from './analysis/stats';
+import { compareOutputs } from './analysis/verify';
+import { pruneModel } from './compress/prune';
+import { ceilingsFor } from './machine/ceilings';
+import { lastLevelCacheBytes, machineInventory } from './machine/machine-info';
+import { resolveInputs, type ResolvedInput } from './model/inputs';
+import { readModel, writeModel } from './model/onnx-io';
+import { summarizeModel } from './model/summary';
+import { writeReportFiles } from './report/report-writer';
+import { probeBackends, requireBackends } from './run/backends';
+import type { OutputTensor, RunPhase, RunResult } from './run/messages';
+import { RunWorker } from './run/runner';
+import { DEFAULT_SAMPLE_PERIOD_MS, startSampler } from './trace/counters';
+import { aggregateOps, parseTrace, readTraceFile, traceClockOffsetUs } from './trace/ort-trace';
+
+export interface EngineEnv {
+  workerScriptPath: string;
+  cacheDir: string;
+  toolVersion: string;
+  samplePeriodMs?: number;
+}
+
+export interface JobHooks {
+  onProgress?: (stage: JobStage, fraction: number, message: string) => void;
+  signal?: AbortSignal;
+  commandLine?: string[];
+}
+
+export interface ProfileJobResult {
+  report: Report;
+  outDir: string;
+  files: { report: string; html: string; trace: string; models: string[] };
+}
+
+export const DEFAULTS = {
+  eps: ['cpu'],
+  batch: 1,
+  warmup: 5,
+  runs: 30,
+  minTimeMs: 0,
+  profiledRuns: 10,
+  graphOptimizationLevel: 'all',
+  seed: 42,
+} as const;
+
+interface Variant {
+  id: string;
+  modelPath: string;
+  finalPath: string;
+  sparsity: number;
+  targetSparsity: number | null;
+  layers: VariantReport['layers'];
+  fileBytes: number;
+  sha256: string;
+  weightBytes: number;
+}
+
+export function variantId(sparsity: number): string {
+  return `pruned-${Number(sparsity.toFixed(4))}`;
+}
+
+function throwIfCancelled(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new EdgescopeError('E_CANCELLED', 'profile cancelled');
+}
+
+export async function runProfileJob(env: EngineEnv, request: ProfileRequest, outDir: string, hooks: JobHooks = {}): Promise<ProfileJobResult> {
+  const progress = (stage: JobStage, fraction: number, message: string) => hooks.onProgress?.(stage, Math.min(1, Math.max(0, fraction)), message);
+  const signal = hooks.signal;
+
+  // 1. Everything that can be wrong with the request, before any output.
+  progress('prepare', 0, 'reading the model');
+  const modelPath = resolve(request.modelPath);
+  const loaded = readModel(modelPath);
+  const model = summarizeModel(loaded);
+  const machine = await machineInventory();
+  const settings: ProfileSettings = {
+    eps: request.eps ?? [...DEFAULTS.eps],
+    threads: request.threads ?? machine.cores,
+    batch: request.batch ?? DEFAULTS.batch,
+    dims: request.dims ?? {},
+    shapes: request.shapes ?? {},
+    inputValues: request.inputValues ?? {},
+    warmupRuns: request.warmup ?? DEFAULTS.warmup,
+    timedRuns: request.runs ?? DEFAULTS.runs,
+    minTimeMs: request.minTimeMs ?? DEFAULTS.minTimeMs,
+    profiledRuns: request.profiledRuns ?? DEFAULTS.profiledRuns,
+    graphOptimizationLevel: request.graphOptimizationLevel ?? DEFAULTS.graphOptimizationLevel,
+    seed: request.seed ?? DEFAULTS.seed,
+    pruneSparsities: [...new Set(request.prune ?? [])],
+    samplePeriodMs: env.samplePeriodMs ?? DEFAULT_SAMPLE_PERIOD_MS,
+  };
+  for (const s of settings.pruneSparsities) {
+    if (!(s >= 0 && s < 1)) throw new EdgescopeError('E_BAD_REQUEST', `sparsity ${s} is outside [0, 1)`);
+  }
+  const inputs = resolveInputs(model.inputs, {
+    batch: settings.batch,
+    dims: settings.dims,
+    shapes: settings.shapes,
+    values: settings.inputValues,
+    seed: settings.seed,
+  });
+
+  const clockOriginNs = process.hrtime.bigint();
+  const service = await RunWorker.start(env.workerScriptPath);
+  const cancelService = () => service.cancel();
+  signal?.addEventListener('abort', cancelService);
+  let staging: string | null = null;
+  try {
+    const backends = await probeBackends(service, env.cacheDir);
+    requireBackends(settings.eps, backends);
+    throwIfCancelled(signal);
+
+    // 2. Ceilings of this machine for each EP and the thread count in use (cached).
+    const ceilingsByEp = new Map<string, Ceilings>();
+    for (const [i, ep] of settings.eps.entries()) {
+      progress('ceilings', 0.05 + (0.1 * i) / settings.eps.length, `machine ceilings for ${ep}`);
+      ceilingsByEp.set(
+        ep,
+        await ceilingsFor(
+          {
+            worker: service,
+            cacheDir: env.cacheDir,
+            fingerprint: machine.fingerprint,
+            lastLevelCacheBytes: lastLevelCacheBytes(machine.caches),
+            clockOriginNs,
+            onProgress: (m) => progress('ceilings', 0.05 + (0.1 * i) / settings.eps.length, m),
+          },
+          ep,
+          settings.threads,
+        ),
+      );
+      throwIfCancelled(signal);
+    }
+    await service.dispose();
+
+    // 3. Variants: dense, then one pruned model per sparsity, staged until the job succeeds.
+    await mkdir(outDir, { recursive: true });
+    staging = await mkdtemp(join(outDir, '.edgescope-staging-'));
+    const stem = basename(modelPath).replace(/\.onnx$/i, '');
+    const variants: Variant[] = [
+      {
+        id: 'dense',
+        modelPath,
+        finalPath: modelPath,
+        sparsity: 0,
+        targetSparsity: null,
+        layers: [],
+        fileBytes: model.fileBytes,
+        sha256: model.sha256,
+        weightBytes: model.weightBytes,
+      },
+    ];
+    for (const [i, s] of settings.pruneSparsities.entries()) {
+      progress('compress', 0.15 + (0.05 * i) / settings.pruneSparsities.length, `pruning to ${(s * 100).toFixed(0)}% sparsity`);
+      const pruned = pruneModel(loaded.proto, { sparsity: s });
+      const id = variantId(s);
+      const file = `${stem}.${id}.onnx`;
+      const stagedPath = join(staging, file);
+      const written = await writeModel(stagedPath, pruned.model);
+      variants.push({
+        id,
+        modelPath: stagedPath,
+        finalPath: join(resolve(outDir), file),
+        sparsity: pruned.sparsity,
+        targetSparsity: s,
+        layers: pruned.layers,
+        fileBytes: written.fileBytes,
+        sha256: written.sha256,
+        weightBytes: model.weightBytes,
+      });
+      throwIfCancelled(signal);
+    }
+    variants[0].layers = pruneModel(loaded.proto, { sparsity: 0 }).layers.map((l) => ({ ...l, targetSparsity: 0 }));
+
+    // 4. Runs: each variant on each EP in a fresh worker, sampled from here.
+    const total = variants.length * settings.eps.length;
+    const runReports = new Map<string, RunReport>();
+    const outputs = new Map<string, OutputTensor[]>();
+    const failures = new Map<string, { ep: string; error: string }[]>();
+    const warnings: string[] = [];
+    let index = 0;
+    for (const ep of settings.eps) {
+      for (const variant of variants) {
+        const base = 0.2 + (0.7 * index) / total;
+        const span = 0.7 / total;
+        const label = `${variant.id} on ${ep}`;
+        progress('run', base, `running ${label}`);
+        try {
+          const { run, result } = await measureRun({
+            env,
+            variant,
+            ep,
+            settings,
+            inputs,
+            ceilings: ceilingsByEp.get(ep)!,
+            staging,
+            clockOriginNs,
+            signal,
+            modelWeightBytes: model.weightBytes,
+            onPhase: (phase, done, totalRuns) => progress('run', base + span * phaseFraction(phase, done, totalRuns), `${label}: ${phase} ${done}/${totalRuns}`),
+          });
+          runReports.set(`${variant.id}@${ep}`, run);
+          if (result.outputs) outputs.set(`${variant.id}@${ep}`, result.outputs);
+        } catch (err) {
+          if (err instanceof EdgescopeError && err.code === 'E_CANCELLED') throw err;
+          // The dense run on the first EP is the baseline of everything: its failure is the job's.
+          if (variant.id === 'dense') throw err;
+          const message = err instanceof Error ? err.message : String(err);
+          failures.set(variant.id, [...(failures.get(variant.id) ?? []), { ep, error: message }]);
+          warnings.push(`${label} failed: ${message}`);
+        }
+        index++;
+        throwIfCancelled(signal);
+      }
+    }
+
+    // 5. Analysis across runs: verification against dense, comparisons.
+    progress('analyse', 0.9, 'comparing variants');
+    const variantReports: VariantReport[] = variants.map((v) => {
+      const runs = settings.eps.flatMap((ep) => runReports.get(`${v.id}@${ep}`) ?? []);
+      const report: VariantReport = {
+        id: v.id,
+        modelPath: v.finalPath,
+        modelSha256: v.sha256,
+        fileBytes: v.fileBytes,
+        sparsity: v.sparsity,
+        targetSparsity: v.targetSparsity,
+        weightBytes: v.weightBytes,
+        layers: v.layers,
+        runs,
+        failures: failures.get(v.id) ?? [],
+      };
+      if (v.id !== 'dense') {
+        const ep = settings.eps.find((e) => outputs.has(`dense@${e}`) && outputs.has(`${v.id}@${e}`));
+        if (ep) report.verification = compareOutputs(outputs.get(`dense@${ep}`)!, outputs.get(`${v.id}@${ep}`)!, 'dense', ep);
+      }
+      return report;
+    });
+    const comparisons = compareRuns(variantReports, settings.eps);
+
+    const report: Report = {
+      schemaVersion: REPORT_SCHEMA_VERSION,
+      generatedAt: new Date().toISOString(),
+      tool: {
+        name: 'edgescope',
+        version: env.toolVersion,
+        onnxruntimeVersion: onnxruntimeVersion(),
+        nodeVersion: process.versions.node,
+        ...(hooks.commandLine ? { commandLine: hooks.commandLine } : {}),
+      },
+      machine: {
+        ...machine,
+        ceilings: ceilingsByEp.get(settings.eps[0])!,
+        ceilingsByRun: [...ceilingsByEp.values()],
+      },
+      model: { ...model, path: modelPath },
+      settings,
+      backends,
+      variants: variantReports,
+      comparisons,
+      warnings,
+    };
+
+    // 6. Output, all or nothing.
+    progress('report', 0.95, 'writing the report');
+    throwIfCancelled(signal);
+    const files = await writeReportFiles(outDir, report);
+    const models: string[] = [];
+    for (const v of variants.slice(1)) {
+      await rename(v.modelPath, v.finalPath);
+      models.push(v.finalPath);
+    }
+    progress('report', 1, 'done');
+    return { report, outDir: resolve(outDir), files: { ...files, models } };
+  } finally {
+    signal?.removeEventListener('abort', cancelService);
+    await service.dispose();
+    if (staging) await rm(staging, { recursive: true, force: true });
+  }
+}
+
+function onnxruntimeVersion(): string {
+  try {
+    // Read the version without loading the native binding into this process.
+    return (require('onnxruntime-node/package.json') as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function phaseFraction(phase: RunPhase, done: number, total: number): number {
+  const within = total > 0 ? done / total : 0;
+  switch (phase) {
+    case 'session':
+      return 0.05;
+    case 'first-run':
+      return 0.1;
+    case 'warmup':
+      return 0.1 + 0.1 * within;
+    case 'timed':
+      return 0.2 + 0.5 * within;
+    case 'profiled':
+      return 0.7 + 0.3 * within;
+  }
+}
+
+interface MeasureArgs {
+  env: EngineEnv;
+  variant: Variant;
+  ep: string;
+  settings: ProfileSettings;
+  inputs: ResolvedInput[];
+  ceilings: Ceilings;
+  staging: string;
+  clockOriginNs: bigint;
+  signal?: AbortSignal;
+  modelWeightBytes: number;
+  onPhase: (phase: RunPhase, done: number, total: number) => void;
+}
+
+async function measureRun(a: MeasureArgs): Promise<{ run: RunReport; result: RunResult }> {
+  const worker = await RunWorker.start(a.env.workerScriptPath);
+  const cancel = () => worker.cancel();
+  a.signal?.addEventListener('abort', cancel);
+  const sampler = await startSampler({ pid: worker.pid, periodMs: a.settings.samplePeriodMs, clockOriginNs: a.clockOriginNs });
+  let result: RunResult;
+  let counters: RunReport['counters'];
+  try {
+    result = await worker.run(
+      {
+        modelPath: a.variant.modelPath,
+        ep: a.ep,
+        threads: a.settings.threads,
+        graphOptimizationLevel: a.settings.graphOptimizationLevel,
+        inputs: a.inputs,
+        seed: a.settings.seed,
+        warmupRuns: a.settings.warmupRuns,
+        timedRuns: a.settings.timedRuns,
+        minTimeMs: a.settings.minTimeMs,
+        profiledRuns: a.settings.profiledRuns,
+        profileDir: a.staging,
+        returnOutputs: true,
+        clockOriginNs: a.clockOriginNs.toString(),
+      },
+      a.onPhase,
+    );
+  } finally {
+    a.signal?.removeEventListener('abort', cancel);
+    counters = await sampler.stop();
+    await worker.dispose();
+  }
+
+  const batch = a.inputs[0]?.dims[0] ?? 1;
+  const { ops, spans } = result.profilePath ? await analyseTrace(result, a) : { ops: [], spans: [] };
+  const latencyMs = latencyStats(result.latenciesMs);
+  const run: RunReport = {
+    ep: a.ep,
+    threads: a.settings.threads,
+    batch,
+    inputs: a.inputs.map((i) => ({ name: i.name, dtype: i.dtype, dims: i.dims })),
+    sessionCreateMs: result.sessionCreateMs,
+    firstRunMs: result.firstRunMs,
+    warmupRuns: a.settings.warmupRuns,
+    latencyMs,
+    latenciesMs: result.latenciesMs,
+    throughputPerSec: (batch * 1000) / latencyMs.median,
+    timedWindow: result.timedWindow,
+    profiledRuns: result.profiledWindows,
+    ops,
+    spans,
+    counters,
+    totals: {
+      opUs: ops.reduce((s, o) => s + o.durUs, 0),
+      memoryUs: ops.reduce((s, o) => s + o.phases.memoryUs, 0),
+      computeUs: ops.reduce((s, o) => s + o.phases.computeUs, 0),
+      overheadUs: ops.reduce((s, o) => s + o.phases.overheadUs, 0),
+    },
+    ceilings: a.ceilings,
+  };
+  return { run, result };
+}
+
+async function analyseTrace(result: RunResult, a: MeasureArgs): Promise<{ ops: OpReport[]; spans: TimelineSpan[] }> {
+  const trace = parseTrace(readTraceFile(result.profilePath!));
+  await rm(result.profilePath!, { force: true });
+  // The first model_run is the profiling session's own warm-up; the worker did not time it.
+  const offsetUs = traceClockOffsetUs(trace, result.profiledWindows, 1);
+  const profiledRuns = trace.runs.slice(1);
+  const aggregated = aggregateOps(profiledRuns);
+  const ops: OpReport[] = aggregated.map((op) => {
+    const cost = opCost(op.sample);
+    const attribution = attribute(op.opType, op.durUs, cost, { ceilings: a.ceilings, modelWeightBytes: a.modelWeightBytes });
+    return {
+      name: op.name,
+      opType: op.opType,
+      provider: op.provider,
+      durUs: op.durUs,
+      durUsPerRun: op.durUsPerRun,
+      startOffsetUs: op.startOffsetUs,
+      inputShapes: op.sample.inputShapes,
+      outputShapes: op.sample.outputShapes,
+      inputTypes: op.sample.inputTypes,
+      flops: cost.flops,
+      bytes: cost.bytes,
+      parameterBytes: cost.parameterBytes,
+      activationBytes: cost.activationBytes,
+      outputBytes: cost.outputBytes,
+      intensity: cost.flops === null || cost.bytes === 0 ? null : cost.flops / cost.bytes,
+      ...attribution,
+    };
+  });
+  const opIndex = new Map(ops.map((o, i) => [o.name, i]));
+  const spans: TimelineSpan[] = profiledRuns.flatMap((run, r) =>
+    run.kernels.map((k) => ({ op: opIndex.get(k.name)!, run: r, startMs: (k.tsUs + offsetUs) / 1000, durMs: k.durUs / 1000 })),
+  );
+  return { ops, spans };
+}
+
+function compareOps(baseline: RunReport, candidate: RunReport): OpComparison[] {
+  const byName = new Map(candidate.ops.map((o) => [o.name, o]));
+  const seen = new Set<string>();
+  const rows: OpComparison[] = baseline.ops.map((b) => {
+    const c = byName.get(b.name);
+    seen.add(b.name);
+    return {
+      name: b.name,
+      opType: b.opType,
+      baselineDurUs: b.durUs,
+      candidateDurUs: c?.durUs ?? null,
+      baselinePhases: b.phases,
+      candidatePhases: c?.phases ?? null,
+      speedup: c && c.durUs > 0 ? b.durUs / c.durUs : null,
+    };
+  });
+  for (const c of candidate.ops) {
+    if (seen.has(c.name)) continue;
+    rows.push({ name: c.name, opType: c.opType, baselineDurUs: null, candidateDurUs: c.durUs, baselinePhases: null, candidatePhases: c.phases, speedup: null });
+  }
+  return rows;
+}
+
+function comparison(baselineId: string, baseline: RunReport, baselineBytes: number, candidateId: string, candidate: RunReport, candidateBytes: number): Comparison {
+  const { speedup, ci95 } = speedupOfMedians(baseline.latenciesMs, candidate.latenciesMs);
+  return {
+    baseline: baselineId,
+    candidate: candidateId,
+    ep: candidate.ep,
+    baselineEp: baseline.ep,
+    batch: candidate.batch,
+    threads: candidate.threads,
+    baselineMedianMs: baseline.latencyMs.median,
+    candidateMedianMs: candidate.latencyMs.median,
+    speedupMedian: speedup,
+    ci95,
+    significant: ci95[0] > 1 || ci95[1] < 1,
+    baselineFileBytes: baselineBytes,
+    candidateFileBytes: candidateBytes,
+    ops: compareOps(baseline, candidate),
+  };
+}
+
+/** Each variant against dense on every EP; dense on every other EP against dense on the first. */
+export function compareRuns(variants: VariantReport[], eps: readonly string[]): Comparison[] {
+  const dense = variants.find((v) => v.id === 'dense');
+  if (!dense) return [];
+  const out: Comparison[] = [];
+  for (const ep of eps) {
+    const base = dense.runs.find((r) => r.ep === ep);
+    if (!base) continue;
+    for (const v of variants) {
+      if (v.id === 'dense') continue;
+      const run = v.runs.find((r) => r.ep === ep);
+      if (run) out.push(comparison('dense', base, dense.fileBytes, v.id, run, v.fileBytes));
+    }
+  }
+  const first = dense.runs.find((r) => r.ep === eps[0]);
+  if (first) {
+    for (const ep of eps.slice(1)) {
+      const other = dense.runs.find((r) => r.ep === ep);
+      if (other) out.push(comparison('dense', first, dense.fileBytes, 'dense', other, dense.fileBytes));
+    }
+  }
+  return out;
+}
+
+export type { BackendStatus, ModelInfo };

@@ -1,0 +1,34 @@
+/**
+ * Writing a job's report files: report.json (validated against the schema first),
+ * report.html and trace.json. All three are staged and renamed into place together,
+ * so the folder never holds a partial set or a half-written file.
+ */
+import { join, resolve } from 'node:path';
+import type { Report } from '../../../shared/report';
+import { toChromeTrace } from './chrome-trace';
+import { renderReportHtml } from './report-html';
+import { assertValidReport } from './report-schema';
+import { StagedOutput } from './write-atomic';
+
+export const REPORT_FILES = { report: 'report.json', html: 'report.html', trace: 'trace.json' } as const;
+
+export async function writeReportFiles(outDir: string, report: Report): Promise<{ report: string; html: string; trace: string }> {
+  assertValidReport(report);
+  const dir = resolve(outDir);
+  const paths = {
+    report: join(dir, REPORT_FILES.report),
+    html: join(dir, REPORT_FILES.html),
+    trace: join(dir, REPORT_FILES.trace),
+  };
+  const staged = new StagedOutput();
+  try {
+    await staged.add(paths.report, JSON.stringify(report, null, 1));
+    await staged.add(paths.html, renderReportHtml(report));
+    await staged.add(paths.trace, JSON.stringify(toChromeTrace(report)));
+    await staged.commit();
+  } catch (err) {
+    await staged.discard();
+    throw err;
+  }
+  return paths;
+}

@@ -1,0 +1,75 @@
+/**
+ * Atomic file output: write to a temporary file beside the target, fsync, then rename.
+ * A reader never sees a partial file, and a failed write leaves any previous file intact.
+ */
+import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+function tempPathFor(target: string): string {
+  return join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+}
+
+export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
+  await mkdir(dirname(target), { recursive: true });
+  const temp = tempPathFor(target);
+  try {
+    const handle = await open(temp, 'w');
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, target);
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw err;
+  }
+}
+
+export function writeFileAtomicSync(target: string, data: string | Uint8Array): void {
+  const temp = tempPathFor(target);
+  try {
+    const fd = openSync(temp, 'w');
+    try {
+      writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, target);
+  } catch (err) {
+    rmSync(temp, { force: true });
+    throw err;
+  }
+}
+
+/** A set of files that appear together or not at all (best effort: staged, then renamed in order). */
+export class StagedOutput {
+  private readonly staged: { temp: string; target: string }[] = [];
+
+  async add(target: string, data: string | Uint8Array): Promise<void> {
+    await mkdir(dirname(target), { recursive: true });
+    const temp = tempPathFor(target);
+    const handle = await open(temp, 'w');
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    this.staged.push({ temp, target });
+  }
+
+  async commit(): Promise<void> {
+    for (const { temp, target } of this.staged) await rename(temp, target);
+    this.staged.length = 0;
+  }
+
+  async discard(): Promise<void> {
+    for (const { temp } of this.staged) await rm(temp, { force: true });
+    this.staged.length = 0;
+  }
+}

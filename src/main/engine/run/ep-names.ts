@@ -1,0 +1,41 @@
+/**
+ * Execution providers edgescope knows, by its short name, with what each needs.
+ * Whether one really runs here is decided by a probe in the run worker (backends.ts).
+ */
+export interface KnownEp {
+  /** edgescope's name and onnxruntime-node's executionProviders name. */
+  name: string;
+  title: string;
+  /** Platforms (process.platform) where onnxruntime-node can have it. */
+  platforms: readonly NodeJS.Platform[];
+  /** What to do when it is not in this onnxruntime-node build. */
+  installHint: string;
+}
+
+export const KNOWN_EPS: readonly KnownEp[] = [
+  { name: 'cpu', title: 'CPU', platforms: ['linux', 'darwin', 'win32'], installHint: '' },
+  {
+    name: 'webgpu',
+    title: 'WebGPU (Vulkan / D3D12 / Metal)',
+    platforms: ['linux', 'darwin', 'win32'],
+    installHint: 'needs a GPU driver with Vulkan (Linux), D3D12 (Windows) or Metal (macOS)',
+  },
+  {
+    name: 'cuda',
+    title: 'NVIDIA CUDA',
+    platforms: ['linux', 'win32'],
+    installHint: 'reinstall with ONNXRUNTIME_NODE_INSTALL=cuda12 npm install (downloads the CUDA EP) and install CUDA 12 + cuDNN 9',
+  },
+  {
+    name: 'tensorrt',
+    title: 'NVIDIA TensorRT',
+    platforms: ['linux', 'win32'],
+    installHint: 'reinstall with ONNXRUNTIME_NODE_INSTALL=cuda12 npm install and install TensorRT 10',
+  },
+  { name: 'dml', title: 'DirectML (Windows GPUs and NPUs)', platforms: ['win32'], installHint: 'DirectML exists only on Windows' },
+  { name: 'coreml', title: 'CoreML (Apple GPU / Neural Engine)', platforms: ['darwin'], installHint: 'CoreML exists only on macOS' },
+];
+
+export function knownEp(name: string): KnownEp | undefined {
+  return KNOWN_EPS.find((ep) => ep.name === name);
+}

@@ -1,0 +1,73 @@
+/**
+ * Messages between the engine and its run worker (a child process that owns
+ * onnxruntime-node). One tagged union each way, each request with an id.
+ *
+ * Times are milliseconds on the job clock: (hrtime - clockOriginNs) / 1e6. hrtime is
+ * CLOCK_MONOTONIC, the same in both processes, so worker times and sampler times agree.
+ */
+import type { ApiError } from '../../../shared/api';
+import type { GraphOptimizationLevel, RunWindow } from '../../../shared/report';
+import type { ResolvedInput } from '../model/inputs';
+
+export interface RunSpec {
+  modelPath: string;
+  ep: string;
+  threads: number;
+  graphOptimizationLevel: GraphOptimizationLevel;
+  inputs: ResolvedInput[];
+  seed: number;
+  warmupRuns: number;
+  /** At least this many timed runs... */
+  timedRuns: number;
+  /** ...and keep going until this much time has passed. */
+  minTimeMs: number;
+  /** Runs of a second, profiling session (0: no operator profile). */
+  profiledRuns: number;
+  /** Folder for ORT's profile JSON. */
+  profileDir: string;
+  /** Send back the first run's outputs (for verification against another variant). */
+  returnOutputs: boolean;
+  /** hrtime (ns, as a decimal string: bigint does not cross every transport) that is t = 0. */
+  clockOriginNs: string;
+}
+
+export interface OutputTensor {
+  name: string;
+  dtype: string;
+  dims: number[];
+  /** Values as float64 whatever the dtype, for comparison. */
+  data: Float64Array;
+}
+
+export interface RunResult {
+  pid: number;
+  onnxruntimeVersion: string;
+  sessionCreateMs: number;
+  firstRunMs: number;
+  latenciesMs: number[];
+  timedWindow: RunWindow;
+  /** Windows of the profiled runs, the first (a warm-up inside the profiling session) excluded. */
+  profiledWindows: RunWindow[];
+  /** Path of ORT's profile JSON, when profiledRuns > 0. */
+  profilePath?: string;
+  outputs?: OutputTensor[];
+}
+
+export interface ProbeResult {
+  ep: string;
+  available: boolean;
+  reason?: string;
+}
+
+export type ToWorker =
+  | { type: 'run'; id: number; spec: RunSpec }
+  | { type: 'probe'; id: number; eps: string[]; probeModelPath: string };
+
+export type RunPhase = 'session' | 'first-run' | 'warmup' | 'timed' | 'profiled';
+
+export type FromWorker =
+  | { type: 'ready'; pid: number }
+  | { type: 'progress'; id: number; phase: RunPhase; done: number; total: number }
+  | { type: 'run-result'; id: number; result: RunResult }
+  | { type: 'probe-result'; id: number; results: ProbeResult[] }
+  | { type: 'error'; id: number; error: ApiError };
