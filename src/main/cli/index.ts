@@ -27,15 +27,20 @@ function printError(err: unknown): number {
   return code === 'E_BAD_REQUEST' ? EXIT_USAGE : code === 'E_CANCELLED' ? EXIT_INTERRUPTED : EXIT_ERROR;
 }
 
+/**
+ * A one-line progress bar on an interactive terminal. Without a terminal (CI logs,
+ * pipes) nothing is printed, so stderr carries only the error line, if any.
+ */
 function progressPrinter(): { update(stage: string, fraction: number, message: string): void; done(): void } {
   const tty = process.stderr.isTTY === true;
-  let lastLine = '';
+  const width = 24;
   return {
     update(stage, fraction, message) {
-      const line = `[${(fraction * 100).toFixed(0).padStart(3)}%] ${stage}: ${message}`;
-      if (tty) process.stderr.write(`\r\x1b[2K${line.slice(0, (process.stderr.columns ?? 100) - 1)}`);
-      else if (stage !== lastLine) process.stderr.write(`${line}\n`);
-      lastLine = stage;
+      if (!tty) return;
+      const filled = Math.round(fraction * width);
+      const bar = `${'#'.repeat(filled)}${'.'.repeat(width - filled)}`;
+      const line = `[${bar}] ${(fraction * 100).toFixed(0).padStart(3)}% ${stage}: ${message}`;
+      process.stderr.write(`\r\x1b[2K${line.slice(0, (process.stderr.columns ?? 100) - 1)}`);
     },
     done() {
       if (tty) process.stderr.write('\r\x1b[2K');

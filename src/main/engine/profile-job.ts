@@ -28,7 +28,7 @@ import { attribute } from './analysis/attribution';
 import { opCost } from './analysis/op-cost';
 import { latencyStats, speedupOfMedians } from './analysis/stats';
 import { compareOutputs } from './analysis/verify';
-import { pruneModel } from './compress/prune';
+import { prunableLayerSparsity, pruneModel } from './compress/prune';
 import { ceilingsFor } from './machine/ceilings';
 import { lastLevelCacheBytes, machineInventory } from './machine/machine-info';
 import { resolveInputs, type ResolvedInput } from './model/inputs';
@@ -172,7 +172,7 @@ export async function runProfileJob(env: EngineEnv, request: ProfileRequest, out
         finalPath: modelPath,
         sparsity: 0,
         targetSparsity: null,
-        layers: [],
+        layers: prunableLayerSparsity(loaded.proto),
         fileBytes: model.fileBytes,
         sha256: model.sha256,
         weightBytes: model.weightBytes,
@@ -198,7 +198,6 @@ export async function runProfileJob(env: EngineEnv, request: ProfileRequest, out
       });
       throwIfCancelled(signal);
     }
-    variants[0].layers = pruneModel(loaded.proto, { sparsity: 0 }).layers.map((l) => ({ ...l, targetSparsity: 0 }));
 
     // 4. Runs: each variant on each EP in a fresh worker, sampled from here.
     const total = variants.length * settings.eps.length;

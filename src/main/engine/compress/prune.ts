@@ -38,6 +38,26 @@ export function prunableWeights(proto: onnx.IModelProto): PrunableWeight[] {
   return out;
 }
 
+function layerSparsity(w: PrunableWeight, targetSparsity: number): LayerSparsity {
+  const v = floatValues(w.initializer);
+  let zeros = 0;
+  for (let j = 0; j < v.length; j++) if (v[j] === 0) zeros++;
+  return {
+    initializer: w.initializer.name ?? '',
+    node: w.nodeName,
+    opType: w.opType,
+    elementCount: elementCount(tensorDims(w.initializer)),
+    zeros,
+    sparsity: v.length > 0 ? zeros / v.length : 0,
+    targetSparsity,
+  };
+}
+
+/** Sparsity of every prunable layer as the model stands (no pruning). */
+export function prunableLayerSparsity(proto: onnx.IModelProto): LayerSparsity[] {
+  return prunableWeights(proto).map((w) => layerSparsity(w, 0));
+}
+
 export interface PruneOptions {
   /** One sparsity for every prunable layer (per layer, unless `global`). */
   sparsity?: number;
@@ -111,22 +131,11 @@ export function pruneModel(proto: onnx.IModelProto, options: PruneOptions): Prun
     weights.forEach((w, i) => zeroSmallest(values[i], Math.round(targetOf(w) * values[i].length)));
   }
 
-  const layers: LayerSparsity[] = weights.map((w, i) => {
-    const v = values[i];
-    w.initializer.rawData = new Uint8Array(v.buffer);
+  weights.forEach((w, i) => {
+    w.initializer.rawData = new Uint8Array(values[i].buffer);
     w.initializer.floatData = [];
-    let zeros = 0;
-    for (let j = 0; j < v.length; j++) if (v[j] === 0) zeros++;
-    return {
-      initializer: w.initializer.name ?? '',
-      node: w.nodeName,
-      opType: w.opType,
-      elementCount: elementCount(tensorDims(w.initializer)),
-      zeros,
-      sparsity: zeros / v.length,
-      targetSparsity: targetOf(w),
-    };
   });
+  const layers = weights.map((w) => layerSparsity(w, targetOf(w)));
   const total = layers.reduce((s, l) => s + l.elementCount, 0);
   const zeros = layers.reduce((s, l) => s + l.zeros, 0);
   return { model, layers, sparsity: total > 0 ? zeros / total : 0 };

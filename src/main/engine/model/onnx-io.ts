@@ -76,7 +76,13 @@ export function readModel(path: string): LoadedModel {
   return { path, bytes, proto };
 }
 
+/** Every ONNX writer emits ModelProto field 1 (ir_version, a varint) first: tag byte 0x08. */
+const ONNX_FIRST_BYTE = 0x08;
+
 export function decodeModel(bytes: Uint8Array, label: string): onnx.ModelProto {
+  if (bytes[0] !== ONNX_FIRST_BYTE) {
+    throw new EdgescopeError('E_MODEL_INVALID', `${label} is not an ONNX model (it does not start with an ONNX protobuf header)`);
+  }
   let proto: onnx.ModelProto;
   try {
     proto = onnx.ModelProto.decode(bytes);
