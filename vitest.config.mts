@@ -5,9 +5,10 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // onnxruntime-node works in forks (the default) but not in the vm pools.
     pool: 'forks',
-    // Runs are real (ORT sessions, child processes, Chromium): allow them time, and keep the
-    // two cores from being oversubscribed by many heavy files at once.
-    maxWorkers: 2,
+    // Files run one at a time: several tests measure this machine's speed (ceilings,
+    // the attribution self-check), and a concurrent test file would be measured with them.
+    fileParallelism: false,
+    // Runs are real (ORT sessions, child processes, Chromium): allow them time.
     testTimeout: 120_000,
     hookTimeout: 120_000,
   },
