@@ -64,7 +64,7 @@ export function validateProfileRequest(value: unknown, method = 'startProfile'):
   const obj = asObject(method, value);
   onlyKeys(method, obj, [
     'modelPath', 'eps', 'threads', 'batch', 'dims', 'shapes', 'inputValues', 'warmup', 'runs', 'minTimeMs',
-    'profiledRuns', 'prune', 'graphOptimizationLevel', 'seed',
+    'profiledRuns', 'prune', 'pruneScope', 'graphOptimizationLevel', 'seed',
   ]);
   const req: ProfileRequest = { modelPath: str(method, obj, 'modelPath') };
   if (obj.eps !== undefined) {
@@ -99,6 +99,10 @@ export function validateProfileRequest(value: unknown, method = 'startProfile'):
       if (typeof s !== 'number' || !(s >= 0 && s < 1)) fail(method, `sparsity ${JSON.stringify(s)} is outside [0, 1)`);
       return s;
     });
+  }
+  if (obj.pruneScope !== undefined) {
+    if (obj.pruneScope !== 'layer' && obj.pruneScope !== 'global') fail(method, "'pruneScope' must be 'layer' or 'global'");
+    req.pruneScope = obj.pruneScope;
   }
   if (obj.graphOptimizationLevel !== undefined) {
     if (!OPT_LEVELS.includes(obj.graphOptimizationLevel as GraphOptimizationLevel)) {

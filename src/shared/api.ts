@@ -7,7 +7,7 @@
  * as ApiError {code, message}. Every request is validated by validateRequest()
  * (src/shared/api-validate.ts) before the engine sees it.
  */
-import type { BackendStatus, GraphOptimizationLevel, ModelInfo, Report } from './report';
+import type { BackendStatus, GraphOptimizationLevel, ModelInfo, PruneScope, Report } from './report';
 
 export interface DemoModel {
   id: string;
@@ -43,6 +43,8 @@ export interface ProfileRequest {
   profiledRuns?: number;
   /** Pruned variants to build and compare with dense, each a sparsity in [0, 1). */
   prune?: number[];
+  /** 'layer' (default): every prunable layer reaches the sparsity; 'global': one magnitude threshold across layers. */
+  pruneScope?: PruneScope;
   graphOptimizationLevel?: GraphOptimizationLevel;
   seed?: number;
 }

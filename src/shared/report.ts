@@ -116,6 +116,8 @@ export interface ModelInfo {
 
 export type GraphOptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
 
+export type PruneScope = 'layer' | 'global';
+
 export interface ProfileSettings {
   eps: string[];
   threads: number;
@@ -130,6 +132,7 @@ export interface ProfileSettings {
   graphOptimizationLevel: GraphOptimizationLevel;
   seed: number;
   pruneSparsities: number[];
+  pruneScope: PruneScope;
   samplePeriodMs: number;
 }
 

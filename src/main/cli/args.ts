@@ -43,6 +43,7 @@ profile options:
   --min-time MS          keep timing for at least this long (default 0)
   --profiled-runs N      runs with onnxruntime's profiler for the op timeline (default 10)
   --prune S[,S...]       also profile magnitude-pruned variants at these sparsities in [0, 1)
+  --prune-scope SCOPE    layer (default: each layer reaches the sparsity) or global (one threshold)
   --opt-level LEVEL      graph optimization: disabled, basic, extended, all (default all)
   --seed N               seed of the generated inputs (default 42)
   --out DIR              output folder (default ./edgescope-out)
@@ -93,6 +94,7 @@ export function parseCommand(argv: string[]): Command {
         'min-time': { type: 'string' },
         'profiled-runs': { type: 'string' },
         prune: { type: 'string', multiple: true },
+        'prune-scope': { type: 'string' },
         'opt-level': { type: 'string' },
         seed: { type: 'string' },
         out: { type: 'string' },
@@ -151,6 +153,7 @@ export function parseCommand(argv: string[]): Command {
     minTimeMs: positiveInt('min-time', v['min-time'], 0),
     profiledRuns: positiveInt('profiled-runs', v['profiled-runs'], 0),
     prune,
+    pruneScope: v['prune-scope'] as ProfileRequest['pruneScope'],
     graphOptimizationLevel: optLevel,
     seed: positiveInt('seed', v.seed, 0),
   };

@@ -115,6 +115,7 @@ export async function runProfileJob(env: EngineEnv, request: ProfileRequest, out
     graphOptimizationLevel: request.graphOptimizationLevel ?? DEFAULTS.graphOptimizationLevel,
     seed: request.seed ?? DEFAULTS.seed,
     pruneSparsities: [...new Set(request.prune ?? [])],
+    pruneScope: request.pruneScope ?? 'layer',
     samplePeriodMs: env.samplePeriodMs ?? DEFAULT_SAMPLE_PERIOD_MS,
   };
   for (const s of settings.pruneSparsities) {
@@ -180,7 +181,7 @@ export async function runProfileJob(env: EngineEnv, request: ProfileRequest, out
     ];
     for (const [i, s] of settings.pruneSparsities.entries()) {
       progress('compress', 0.15 + (0.05 * i) / settings.pruneSparsities.length, `pruning to ${(s * 100).toFixed(0)}% sparsity`);
-      const pruned = pruneModel(loaded.proto, { sparsity: s });
+      const pruned = pruneModel(loaded.proto, { sparsity: s, global: settings.pruneScope === 'global' });
       const id = variantId(s);
       const file = `${stem}.${id}.onnx`;
       const stagedPath = join(staging, file);

@@ -150,7 +150,7 @@ export const REPORT_JSON_SCHEMA: Schema = {
       dims: { type: 'object', additionalProperties: int }, shapes: { type: 'object', additionalProperties: array(int) },
       inputValues: { type: 'object', additionalProperties: num }, warmupRuns: int, timedRuns: int, minTimeMs: nonNeg,
       profiledRuns: int, graphOptimizationLevel: { enum: ['disabled', 'basic', 'extended', 'all'] }, seed: int,
-      pruneSparsities: array({ type: 'number', minimum: 0, exclusiveMaximum: 1 }), samplePeriodMs: { type: 'number', exclusiveMinimum: 0 },
+      pruneSparsities: array({ type: 'number', minimum: 0, exclusiveMaximum: 1 }), pruneScope: { enum: ['layer', 'global'] }, samplePeriodMs: { type: 'number', exclusiveMinimum: 0 },
     }),
     backends: array({
       ...object({ ep: str, available: bool, bundled: bool }, { reason: str }),
