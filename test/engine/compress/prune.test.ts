@@ -57,7 +57,7 @@ describe('magnitude pruning', () => {
     }
     // The dense model is untouched and biases are not pruned.
     expect(floatValues(prunableWeights(dense)[0].initializer).some((v) => v === 0)).toBe(false);
-    const bias = model.graph.initializer.find((t) => t.name === 'fc1.bias')!;
+    const bias = model.graph!.initializer!.find((t) => t.name === 'fc1.bias')!;
     expect(floatValues(bias).every((v) => v !== 0)).toBe(true);
   });
 

@@ -38,8 +38,8 @@ describe('input shapes', () => {
 describe('input data', () => {
   it('is seeded, typed and in range', () => {
     const input = { name: 'x', dtype: 'float32', dims: [2, 3] };
-    const a = generateInputData(input, new SeededRandom(9));
-    const b = generateInputData(input, new SeededRandom(9));
+    const a = generateInputData(input, new SeededRandom(9)) as Float32Array;
+    const b = generateInputData(input, new SeededRandom(9)) as Float32Array;
     expect(a).toBeInstanceOf(Float32Array);
     expect(Array.from(a)).toEqual(Array.from(b));
     expect(Array.from(a).every((v) => v >= -1 && v < 1)).toBe(true);

@@ -54,8 +54,8 @@ describe('reading ONNX files', () => {
   it('reads weights stored as external data beside the model', async () => {
     const model = buildLenet300100();
     // Move the first layer's weight to an external file by hand, as exporters do.
-    const t = model.graph.initializer[0];
-    const raw = Buffer.from(t.rawData);
+    const t = model.graph!.initializer![0];
+    const raw = Buffer.from(t.rawData!);
     writeFileSync(join(dir, 'ext.onnx.data'), Buffer.concat([Buffer.alloc(16), raw]));
     t.rawData = new Uint8Array(0);
     t.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL;
@@ -67,7 +67,7 @@ describe('reading ONNX files', () => {
     const path = join(dir, 'ext.onnx');
     writeFileSync(path, encodeModel(model));
     const loaded = readModel(path);
-    expect(Array.from(floatValues(loaded.proto.graph.initializer[0]).slice(0, 4))).toEqual(
+    expect(Array.from(floatValues(loaded.proto.graph!.initializer![0]).slice(0, 4))).toEqual(
       Array.from(new Float32Array(raw.buffer, raw.byteOffset, 4)),
     );
     expect(summarizeModel(loaded).parameterCount).toBe(266610);
