@@ -1,0 +1,195 @@
+/**
+ * End to end in a real browser: the built renderer (dist/renderer, built by `npm run pretest`), served by the
+ * loopback bridge in front of the real engine, driven in Debian's Chromium through playwright-core.
+ *
+ * The flow a user takes: open the LeNet-300-100 demo, profile it on the CPU with a 90% pruned variant, read
+ * the timeline (both lanes drawn on one axis, counter tracks), hover a span, zoom, read the comparison and
+ * export. Screenshots land in /tmp/app-*.png for a person to look at.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBridge, type Bridge } from '../../src/main/bridge/bridge';
+import { createEngine, type Engine } from '../../src/main/engine/engine';
+
+const CHROMIUM = '/usr/bin/chromium';
+const STATIC_DIR = resolve(__dirname, '../../dist/renderer');
+const MODELS_DIR = resolve(__dirname, '../../resources/models');
+const DEMO_ID = 'mlp-lenet-300-100';
+
+function requirePrerequisites(): void {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) to run the browser tests`);
+  }
+  if (!existsSync(join(STATIC_DIR, 'index.html'))) {
+    throw new Error(`${STATIC_DIR}/index.html is missing: run \`npm run build:renderer\` (npm test does it in pretest)`);
+  }
+}
+
+async function numberAttribute(page: Page, selector: string, name: string): Promise<number> {
+  return Number(await page.locator(selector).first().getAttribute(name));
+}
+
+describe('the app in Chromium, over the bridge, with the real engine', () => {
+  let workDir: string;
+  let engine: Engine;
+  let bridge: Bridge;
+  let browser: Browser;
+  let page: Page;
+  const pageProblems: string[] = [];
+
+  beforeAll(async () => {
+    requirePrerequisites();
+    workDir = mkdtempSync(join(tmpdir(), 'edgescope-e2e-'));
+    engine = createEngine({ workspaceDir: join(workDir, 'workspace'), cacheDir: join(workDir, 'cache') });
+    bridge = await startBridge({ engine, staticDir: STATIC_DIR });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    });
+    const context = await browser.newContext({ viewport: { width: 1480, height: 940 }, acceptDownloads: true });
+    page = await context.newPage();
+    // Console errors include CSP violations: the page must run under its policy without any.
+    page.on('console', (message) => {
+      if (message.type() === 'error') pageProblems.push(`console: ${message.text()}`);
+    });
+    page.on('pageerror', (error) => pageProblems.push(`page error: ${error.message}`));
+    await page.goto(bridge.url);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await bridge?.close();
+    await engine?.dispose();
+    if (workDir) rmSync(workDir, { recursive: true, force: true });
+  });
+
+  it('opens a demo model and shows its summary', async () => {
+    await expect.poll(() => page.getByTestId('demo-model').count()).toBeGreaterThan(0);
+    await page.screenshot({ path: '/tmp/app-0-start.png' });
+    await page.locator(`[data-testid="demo-model"][data-model-id="${DEMO_ID}"]`).click();
+    const summary = page.getByTestId('model-summary');
+    await expect.poll(() => summary.isVisible()).toBe(true);
+    await expect.poll(() => summary.textContent()).toContain('mlp-lenet-300-100.onnx');
+    expect(await page.getByTestId('initializer-table').locator('tbody tr').count()).toBeGreaterThan(0);
+    // Execution providers come from the engine's probe; the CPU EP is always there.
+    await expect.poll(() => page.getByTestId('ep-cpu').isEnabled(), { timeout: 30_000 }).toBe(true);
+    expect(await page.getByTestId('ep-cpu').isChecked()).toBe(true);
+    await page.screenshot({ path: '/tmp/app-1-model.png' });
+  });
+
+  it('refuses a bad prune value before sending anything', async () => {
+    await page.getByTestId('prune-input').fill('1.5');
+    await expect.poll(() => page.getByTestId('config-problem').textContent()).toContain("'1.5' is not a sparsity");
+    expect(await page.getByTestId('run-button').isDisabled()).toBe(true);
+  });
+
+  it('profiles dense and pruned-0.9 on the CPU and draws both lanes on the timeline', async () => {
+    await page.getByTestId('prune-input').fill('0.9');
+    await page.getByTestId('run-button').click();
+    // A screenshot of the progress bar, if the job is not already over (it takes seconds).
+    await expect.poll(() => page.getByTestId('job-status').getAttribute('data-phase'), { interval: 20 }).toMatch(/^(running|done)$/);
+    await page.locator('.sidebar').screenshot({ path: '/tmp/app-1b-running.png' });
+    await expect.poll(() => page.getByTestId('job-status').getAttribute('data-phase'), { timeout: 90_000, interval: 250 }).toBe('done');
+
+    const timeline = page.getByTestId('timeline');
+    await expect.poll(() => numberAttribute(page, '[data-testid="timeline"]', 'data-span-count')).toBeGreaterThan(0);
+    const lanes = page.getByTestId('lane-label');
+    expect(await lanes.evaluateAll((els) => els.map((el) => el.getAttribute('data-lane-key')))).toEqual(['dense@cpu', 'pruned-0.9@cpu']);
+    const perLane = await lanes.evaluateAll((els) => els.map((el) => Number(el.getAttribute('data-span-count'))));
+    for (const count of perLane) expect(count).toBeGreaterThan(0);
+    expect(perLane[0] + perLane[1]).toBe(await numberAttribute(page, '[data-testid="timeline"]', 'data-span-count'));
+    expect(await lanes.allTextContents()).toEqual([expect.stringContaining('dense'), expect.stringContaining('pruned-0.9')]);
+
+    // Counter tracks: one per counter, a line per lane, each line with a drawn path.
+    const tracks = timeline.getByTestId('counter-track');
+    expect(await tracks.count()).toBeGreaterThan(0);
+    const lines = tracks.locator('path[data-lane-key]');
+    const lineLanes = await lines.evaluateAll((els) => els.map((el) => [el.getAttribute('data-lane-key'), (el.getAttribute('d') ?? '').length]));
+    expect(new Set(lineLanes.map(([lane]) => lane))).toEqual(new Set(['dense@cpu', 'pruned-0.9@cpu']));
+    for (const [, pathLength] of lineLanes) expect(pathLength).toBeGreaterThan(0);
+
+    const row = page.locator('[data-testid="comparison-row"][data-candidate="pruned-0.9"]');
+    expect(await row.count()).toBe(1);
+    expect(await row.textContent()).toMatch(/dense → pruned-0\.9.*×/);
+    expect(await page.getByTestId('latency-row').count()).toBe(2);
+    expect(await page.getByTestId('op-comparison-table').locator('tbody tr').count()).toBeGreaterThan(0);
+    await page.screenshot({ path: '/tmp/app-2-results.png' });
+    await timeline.screenshot({ path: '/tmp/app-3-timeline.png' });
+    // The results scroll inside the window; a tall viewport shows all of them at once.
+    await page.setViewportSize({ width: 1480, height: 2000 });
+    await page.screenshot({ path: '/tmp/app-6-results-full.png' });
+    await page.setViewportSize({ width: 1480, height: 940 });
+  });
+
+  it('shows an op tooltip on hover and zooms with the wheel', async () => {
+    const canvas = page.getByTestId('timeline').locator('canvas');
+    const box = await canvas.boundingBox();
+    if (!box) throw new Error('the timeline canvas has no box');
+    await canvas.scrollIntoViewIfNeeded();
+    const laneBox = await canvas.boundingBox();
+    if (!laneBox) throw new Error('the timeline canvas has no box');
+    const denseLaneY = laneBox.y + 6 + 12;
+    // Sweep along the dense lane until the pointer is over a span.
+    const tooltip = page.getByTestId('span-tooltip');
+    for (let x = laneBox.x + 2; x < laneBox.x + laneBox.width && !(await tooltip.isVisible()); x += 3) {
+      await page.mouse.move(x, denseLaneY);
+    }
+    expect(await tooltip.textContent()).toMatch(/memory.*compute.*overhead/s);
+    await page.getByTestId('timeline').screenshot({ path: '/tmp/app-4-tooltip.png' });
+
+    const before = await numberAttribute(page, '[data-testid="timeline"]', 'data-span-count');
+    await page.mouse.move(laneBox.x + 40, denseLaneY);
+    for (let i = 0; i < 6; i++) await page.mouse.wheel(0, -400);
+    await expect.poll(() => numberAttribute(page, '[data-testid="timeline"]', 'data-span-count')).toBeLessThan(before);
+    await page.mouse.move(laneBox.x + laneBox.width / 2, laneBox.y + laneBox.height + 40);
+    await page.getByTestId('timeline').screenshot({ path: '/tmp/app-5-zoomed.png' });
+  });
+
+  it('exports the report as a JSON download', async () => {
+    const download = page.waitForEvent('download');
+    await page.getByTestId('export-json').click();
+    expect((await download).suggestedFilename()).toBe('mlp-lenet-300-100.report.json');
+  });
+
+  it('imports a model chosen in the file picker or dropped on the window (a browser tab has no paths)', async () => {
+    const summary = page.getByTestId('model-summary');
+    await page.getByTestId('file-input').setInputFiles(join(MODELS_DIR, 'cnn-small.onnx'));
+    await expect.poll(() => summary.textContent()).toMatch(/-cnn-small\.onnx/);
+
+    const modelBase64 = readFileSync(join(MODELS_DIR, 'mlp-lenet-300-100.onnx')).toString('base64');
+    const dataTransfer = await page.evaluateHandle((base64) => {
+      const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([bytes], 'dropped-lenet.onnx'));
+      return transfer;
+    }, modelBase64);
+    await page.dispatchEvent('.workspace', 'dragover', { dataTransfer });
+    await page.dispatchEvent('.workspace', 'drop', { dataTransfer });
+    await expect.poll(() => summary.textContent()).toMatch(/-dropped-lenet\.onnx/);
+    // Importing made it a recent model, which the engine can reopen by path.
+    expect(await page.locator('button[title$="-dropped-lenet.onnx"]').count()).toBe(1);
+  });
+
+  it('cancels a running profile', async () => {
+    await page.locator('[data-testid="demo-model"][data-model-id="cnn-small"]').click();
+    await expect.poll(() => page.getByTestId('model-summary').textContent()).toContain('cnn-small.onnx');
+    await page.getByTestId('run-button').click();
+    await expect.poll(() => page.getByTestId('cancel-button').isEnabled(), { timeout: 30_000, interval: 50 }).toBe(true);
+    await page.getByTestId('cancel-button').click();
+    await expect.poll(() => page.getByTestId('job-status').getAttribute('data-phase'), { timeout: 30_000 }).toBe('cancelled');
+    await page.screenshot({ path: '/tmp/app-7-cancelled.png' });
+  });
+
+  it('ran without console errors or CSP violations', () => {
+    expect(pageProblems).toEqual([]);
+  });
+
+  it('says so in one line when the bridge goes away', async () => {
+    await bridge.close();
+    await expect.poll(() => page.getByTestId('error-line').textContent()).toContain('Lost the engine: the connection to the edgescope bridge was closed (E_BRIDGE)');
+    await page.screenshot({ path: '/tmp/app-8-lost.png' });
+  });
+});
