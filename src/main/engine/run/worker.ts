@@ -14,6 +14,7 @@ import { SeededRandom } from '../../../shared/random';
 import { generateInputData } from '../model/inputs';
 import type { FromWorker, OutputTensor, ProbeResult, RunResult, RunSpec, ToWorker } from './messages';
 import { knownEp } from './ep-names';
+import { condenseOrtError } from './ort-errors';
 
 function send(message: FromWorker): void {
   process.send?.(message);
@@ -46,14 +47,6 @@ function makeFeeds(spec: RunSpec): Record<string, ort.Tensor> {
     feeds[input.name] = new ort.Tensor(type, data as ort.Tensor.DataType, input.dims);
   }
   return feeds;
-}
-
-/** Shorten ORT's multi-line, path-laden messages to the part a person needs. */
-export function condenseOrtError(err: unknown): string {
-  const raw = err instanceof Error ? err.message : String(err);
-  const withoutPaths = raw.replace(/\/onnxruntime_src\/\S+:\d+ /g, '').replace(/\S+::\S+\(.*?\)(::<lambda\(\)>)? /g, '');
-  const firstMeaningful = withoutPaths.split('\n').map((l) => l.trim()).find((l) => l.length > 0) ?? raw;
-  return firstMeaningful.replace(/\s+/g, ' ').slice(0, 600);
 }
 
 async function createSession(spec: RunSpec, profile: boolean): Promise<ort.InferenceSession> {
