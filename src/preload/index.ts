@@ -7,7 +7,7 @@
  */
 import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
 import { API_EVENTS, API_METHODS, IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL, type ApiEventName } from '../shared/api';
-import { PRELOAD_GLOBAL, type EdgescopePreloadApi, type IpcEventFrame } from './contract';
+import { PRELOAD_GLOBAL, type EdgescopePreloadApi, type IpcEventFrame } from '../shared/transport/preload-contract';
 
 type AnyListener = (payload: unknown) => void;
 const listeners = new Map<ApiEventName, Set<AnyListener>>(API_EVENTS.map((event) => [event, new Set<AnyListener>()]));

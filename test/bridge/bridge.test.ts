@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startBridge, type Bridge } from '../../src/main/bridge/bridge';
-import { parseServerFrame, type ServerMessage } from '../../src/main/bridge/protocol';
+import { parseServerFrame, type ServerMessage } from '../../src/shared/transport/bridge-protocol';
 import { RENDERER_CSP_HEADER } from '../../src/renderer/csp';
 import { FakeEngine } from './fake-engine';
 

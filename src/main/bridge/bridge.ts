@@ -23,7 +23,7 @@ import {
   BRIDGE_WS_PATH,
   parseClientFrame,
   type ServerMessage,
-} from './protocol';
+} from '../../shared/transport/bridge-protocol';
 import { serveStatic, SECURITY_HEADERS } from './static-files';
 import { callValidated } from './validated-call';
 

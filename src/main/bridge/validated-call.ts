@@ -7,7 +7,7 @@
 import { API_METHODS, type ApiMethod, type EngineApi } from '../../shared/api';
 import { validateRequest } from '../../shared/api-validate';
 import { EdgescopeError, toApiError } from '../../shared/errors';
-import type { CallReply } from './protocol';
+import type { CallReply } from '../../shared/transport/bridge-protocol';
 
 function isApiMethod(value: unknown): value is ApiMethod {
   return typeof value === 'string' && (API_METHODS as readonly string[]).includes(value);

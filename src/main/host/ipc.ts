@@ -7,9 +7,9 @@
  * callValidated like every other boundary.
  */
 import { API_EVENTS, IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL, type EngineApi } from '../../shared/api';
-import type { CallReply } from '../bridge/protocol';
+import type { CallReply } from '../../shared/transport/bridge-protocol';
 import { callValidated } from '../bridge/validated-call';
-import type { IpcEventFrame } from '../../preload/contract';
+import type { IpcEventFrame } from '../../shared/transport/preload-contract';
 
 /** The parts of Electron's IpcMainInvokeEvent the binding reads. */
 export interface InvokeEventLike {

@@ -1,6 +1,6 @@
 /** Chooses the transport for this page and connects the ApiClient. */
-import { BRIDGE_MODE_PARAM, BRIDGE_MODE_WS, BRIDGE_TOKEN_PARAM } from '../../../main/bridge/protocol';
-import { PRELOAD_GLOBAL, type EdgescopePreloadApi } from '../../../preload/contract';
+import { BRIDGE_MODE_PARAM, BRIDGE_MODE_WS, BRIDGE_TOKEN_PARAM } from '../../../shared/transport/bridge-protocol';
+import { PRELOAD_GLOBAL, type EdgescopePreloadApi } from '../../../shared/transport/preload-contract';
 import { ApiCallError, type ApiClient } from './client';
 import { createIpcClient } from './ipc-client';
 import { createWsClient } from './ws-client';

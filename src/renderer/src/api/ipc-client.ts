@@ -1,5 +1,5 @@
 /** ApiClient over the preload's window.edgescope (Electron IPC). */
-import type { EdgescopePreloadApi } from '../../../preload/contract';
+import type { EdgescopePreloadApi } from '../../../shared/transport/preload-contract';
 import { ApiCallError, type ApiClient } from './client';
 
 export function createIpcClient(preload: EdgescopePreloadApi): ApiClient {

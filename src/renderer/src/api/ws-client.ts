@@ -1,12 +1,12 @@
 /**
- * ApiClient over the loopback bridge's WebSocket (protocol: src/main/bridge/protocol.ts).
+ * ApiClient over the loopback bridge's WebSocket (protocol: src/shared/transport/bridge-protocol.ts).
  *
  * One socket for the page's lifetime. Calls made before it opens wait for it; if it closes, every pending
  * and later call fails with E_BRIDGE and `onClosed` is told once (the bridge's token dies with its process,
  * so there is nothing to reconnect to).
  */
 import type { ApiEventName, ApiEvents } from '../../../shared/api';
-import { BRIDGE_TOKEN_PARAM, BRIDGE_WS_PATH, parseServerFrame, type CallMessage, type CallReply } from '../../../main/bridge/protocol';
+import { BRIDGE_TOKEN_PARAM, BRIDGE_WS_PATH, parseServerFrame, type CallMessage, type CallReply } from '../../../shared/transport/bridge-protocol';
 import { ApiCallError, type ApiClient } from './client';
 
 type AnyListener = (payload: unknown) => void;

@@ -2,8 +2,8 @@
  * The Electron transport's contract, shared by the host (src/main/host/ipc.ts), the preload (./index.ts) and
  * the renderer's IPC client. Types and constants only: the renderer bundle imports this file too.
  */
-import type { ApiEventName, ApiEvents, ApiMethod, ApiRequest } from '../shared/api';
-import type { CallReply } from '../main/bridge/protocol';
+import type { ApiEventName, ApiEvents, ApiMethod, ApiRequest } from '../api';
+import type { CallReply } from './bridge-protocol';
 
 /** Name of the object the preload puts on the renderer's window. */
 export const PRELOAD_GLOBAL = 'edgescope';

@@ -12,7 +12,7 @@
  *
  * `id` is chosen by the client, unique per connection; results may arrive in any order.
  */
-import type { ApiError, ApiEventName, ApiEvents, ApiMethod, ApiRequest, ApiResult } from '../../shared/api';
+import type { ApiError, ApiEventName, ApiEvents, ApiMethod, ApiRequest, ApiResult } from '../api';
 
 /** Outcome of one call as it crosses a transport: errors travel as data, never as thrown objects. */
 export type CallReply<M extends ApiMethod = ApiMethod> =

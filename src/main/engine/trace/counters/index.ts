@@ -1,0 +1,89 @@
+/**
+ * The counter sampler: observes one process (the run worker) from the engine process while
+ * it runs inference, and turns each counter into a time series on the job clock, or into
+ * `available: false` with the reason it cannot be measured on this machine.
+ *
+ * Series (all [tMs, value] with tMs = (hrtime - clockOriginNs) / 1e6; rates and per-interval
+ * counts are stamped at the end of their interval):
+ *   cpu.utilization  %      CPU time over each interval as percent of ONE core (250 = 2.5 cores)
+ *   cpu.time         ms     cumulative CPU time of the process since it started
+ *   memory.rss       bytes  resident set (statm; the same counter as VmRSS)
+ *   memory.peakRss   bytes  VmHWM, the kernel's high-water mark of the RSS
+ *   faults.minor     count  minor page faults during each interval
+ *   faults.major     count  major page faults during each interval
+ *   perf.cycles, perf.instructions, perf.cache-references, perf.cache-misses,
+ *   perf.LLC-load-misses  count per perf interval (perf stat child)
+ *   power.package, power.rapl.<zone name>  W  RAPL (whole package/DRAM, not just the process)
+ *   power.battery    W      whole-system draw, only while discharging
+ * See each reader's module for where the numbers come from and how far to trust them.
+ */
+import type { CounterSeries } from '../../../../shared/report';
+import { BatteryCounters } from './battery';
+import { PerfSession, unavailablePerfSeries } from './perf-session';
+import { ProcCounters, readSystemConstants } from './proc-reader';
+import { RaplCounters } from './rapl';
+import { Sampler } from './sampler';
+import type { PolledSource } from './series';
+
+export const DEFAULT_SAMPLE_PERIOD_MS = 10;
+
+export interface SamplerOptions {
+  /** The process to observe. */
+  pid: number;
+  /** Sampling period; default DEFAULT_SAMPLE_PERIOD_MS. perf's interval is at least 10 ms. */
+  periodMs?: number;
+  /** process.hrtime.bigint() value that is t = 0 on the job clock. */
+  clockOriginNs: bigint;
+  /** Default '/proc'; tests point it at fixture trees. */
+  procRoot?: string;
+  /** Default '/sys'; tests point it at fake sysfs trees. */
+  sysfsRoot?: string;
+  /** Default 'auto': run `perf stat`; 'off' marks the perf.* series unavailable. */
+  perf?: 'auto' | 'off';
+  /** Default 'perf'. */
+  perfBinary?: string;
+}
+
+export interface CounterSampler {
+  /**
+   * Stops sampling (perf included) and returns every series. Idempotent: later calls return
+   * the same result. Safe after the observed process exited: the samples taken while it ran
+   * are kept.
+   */
+  stop(): Promise<CounterSeries[]>;
+}
+
+/** Starts sampling right away; resolves once perf (if enabled) has been spawned. */
+export async function startSampler(options: SamplerOptions): Promise<CounterSampler> {
+  const periodMs = options.periodMs ?? DEFAULT_SAMPLE_PERIOD_MS;
+  if (!(periodMs > 0 && Number.isFinite(periodMs))) throw new RangeError(`periodMs must be > 0, got ${periodMs}`);
+  if (!(Number.isInteger(options.pid) && options.pid > 0)) throw new RangeError(`pid must be a positive integer, got ${options.pid}`);
+  const procRoot = options.procRoot ?? '/proc';
+  const sysfsRoot = options.sysfsRoot ?? '/sys';
+
+  const proc = new ProcCounters({ procRoot, pid: options.pid, system: readSystemConstants(procRoot) });
+  let system: PolledSource[];
+  try {
+    system = [new RaplCounters(sysfsRoot), new BatteryCounters(sysfsRoot)];
+  } catch (err) {
+    proc.close();
+    throw err;
+  }
+  const perf =
+    options.perf === 'off'
+      ? null
+      : await PerfSession.start({
+          pid: options.pid,
+          intervalMs: periodMs,
+          binary: options.perfBinary ?? 'perf',
+          clockOriginNs: options.clockOriginNs,
+          procRoot,
+          sysfsRoot,
+        });
+  const sampler = new Sampler(
+    { proc, system, perf, perfUnavailable: unavailablePerfSeries("perf disabled (perf: 'off')") },
+    periodMs,
+    options.clockOriginNs,
+  );
+  return { stop: () => sampler.stop() };
+}

@@ -1,0 +1,113 @@
+/**
+ * Drives the polled readers from a timer in the engine's event loop (the inference runs in
+ * the run worker process, so this loop stays free) and collects every source's series.
+ *
+ * Timing: ticks are scheduled against absolute deadlines start + k * period, so timer
+ * lateness does not accumulate. A tick that finds its deadline already passed by a whole
+ * period (the event loop was busy) skips the missed deadlines instead of firing a burst of
+ * back-to-back reads that would each cover almost no time. Each sample is stamped with the
+ * job-clock time read just before the files are read; rates cover the actual time between
+ * two reads, never the nominal period.
+ */
+import type { CounterSeries } from '../../../../shared/report';
+import type { PerfSession } from './perf-session';
+import type { ProcCounters } from './proc-reader';
+import type { PolledSource } from './series';
+
+export interface SamplerParts {
+  /** Observed-process counters; when its process is gone the sampler stops polling. */
+  proc: ProcCounters;
+  /** System-wide readers (RAPL, battery), polled on the same ticks. */
+  system: PolledSource[];
+  /** Absent when perf is disabled; then perfUnavailable stands in for its series. */
+  perf: PerfSession | null;
+  perfUnavailable: CounterSeries[];
+}
+
+export class Sampler {
+  private readonly startMs: number;
+  private tickIndex = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private failure: unknown = null;
+  private stopping: Promise<CounterSeries[]> | null = null;
+  private lastPollMs: number;
+
+  constructor(
+    private readonly parts: SamplerParts,
+    private readonly periodMs: number,
+    private readonly clockOriginNs: bigint,
+  ) {
+    this.startMs = this.nowMs();
+    this.lastPollMs = this.startMs;
+    // The first reading is the baseline that the first interval's rates are measured from.
+    if (this.poll(this.startMs)) this.scheduleNext();
+  }
+
+  private nowMs(): number {
+    return Number(process.hrtime.bigint() - this.clockOriginNs) / 1e6;
+  }
+
+  private scheduleNext(): void {
+    const nowMs = this.nowMs();
+    this.tickIndex += 1;
+    let deadlineMs = this.startMs + this.tickIndex * this.periodMs;
+    if (deadlineMs <= nowMs - this.periodMs) {
+      this.tickIndex = Math.floor((nowMs - this.startMs) / this.periodMs) + 1;
+      deadlineMs = this.startMs + this.tickIndex * this.periodMs;
+    }
+    this.timer = setTimeout(() => this.tick(), Math.max(0, deadlineMs - nowMs));
+  }
+
+  private tick(): void {
+    this.timer = null;
+    if (this.poll(this.nowMs())) this.scheduleNext();
+  }
+
+  /** Reads every source once; false when there is nothing more to sample. */
+  private poll(tMs: number): boolean {
+    return this.guarded(() => {
+      this.parts.proc.poll(tMs);
+      if (this.parts.proc.exited) return false;
+      for (const source of this.parts.system) source.poll(tMs);
+      this.lastPollMs = tMs;
+      return true;
+    });
+  }
+
+  /** Runs a read; a reader bug must not crash the engine from a timer callback: stop() reports it. */
+  private guarded(read: () => boolean | void): boolean {
+    try {
+      return read() !== false;
+    } catch (err) {
+      this.failure = err;
+      return false;
+    }
+  }
+
+  /** Idempotent. After the observed process exited, returns the samples taken while it ran. */
+  stop(): Promise<CounterSeries[]> {
+    this.stopping ??= this.finish();
+    return this.stopping;
+  }
+
+  private async finish(): Promise<CounterSeries[]> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    // A last reading covers the time since the last tick, unless that is too short for
+    // tick-quantized CPU time to mean anything. The peak RSS is read regardless: it is read
+    // less often than the rest, and the end is where its final value belongs.
+    const tMs = this.nowMs();
+    if (this.failure === null && !this.parts.proc.exited) {
+      if (tMs - this.lastPollMs >= this.periodMs / 2) this.poll(tMs);
+      this.guarded(() => this.parts.proc.readPeak(tMs));
+    }
+    for (const reader of [this.parts.proc, ...this.parts.system]) reader.close();
+    const perfSeries = this.parts.perf ? await this.parts.perf.stop() : this.parts.perfUnavailable;
+    if (this.failure !== null) throw this.failure;
+    return [
+      ...this.parts.proc.series(),
+      ...perfSeries,
+      ...this.parts.system.flatMap((source) => source.series()),
+    ];
+  }
+}
