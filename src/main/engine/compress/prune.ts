@@ -80,23 +80,35 @@ function checkSparsity(s: number, what: string): void {
 
 /** Zero the `count` smallest magnitudes of `w` in place (ties by index order). */
 export function zeroSmallest(w: Float32Array, count: number): void {
+  zeroSmallestAcross([w], count);
+}
+
+/**
+ * Zero the `count` smallest magnitudes over all arrays together, in place: one threshold
+ * for all of them; ties at the threshold go in array order, then index order.
+ */
+function zeroSmallestAcross(arrays: Float32Array[], count: number): void {
+  const total = arrays.reduce((s, v) => s + v.length, 0);
   if (count <= 0) return;
-  if (count >= w.length) {
-    w.fill(0);
+  if (count >= total) {
+    for (const v of arrays) v.fill(0);
     return;
   }
-  const magnitudes = new Float32Array(w.length);
-  for (let i = 0; i < w.length; i++) magnitudes[i] = Math.abs(w[i]);
+  const magnitudes = new Float32Array(total);
+  let o = 0;
+  for (const v of arrays) for (let i = 0; i < v.length; i++) magnitudes[o++] = Math.abs(v[i]);
   const threshold = kthSmallest(magnitudes, count - 1);
   let below = 0;
-  for (let i = 0; i < w.length; i++) if (Math.abs(w[i]) < threshold) below++;
-  let tiesToZero = count - below;
-  for (let i = 0; i < w.length; i++) {
-    const m = Math.abs(w[i]);
-    if (m < threshold) w[i] = 0;
-    else if (m === threshold && tiesToZero > 0) {
-      w[i] = 0;
-      tiesToZero--;
+  for (const v of arrays) for (let i = 0; i < v.length; i++) if (Math.abs(v[i]) < threshold) below++;
+  let ties = count - below;
+  for (const v of arrays) {
+    for (let i = 0; i < v.length; i++) {
+      const m = Math.abs(v[i]);
+      if (m < threshold) v[i] = 0;
+      else if (m === threshold && ties > 0) {
+        v[i] = 0;
+        ties--;
+      }
     }
   }
 }
@@ -126,7 +138,8 @@ export function pruneModel(proto: onnx.IModelProto, options: PruneOptions): Prun
 
   const values = weights.map((w) => Float32Array.from(floatValues(w.initializer)));
   if (options.global && Object.keys(perLayer).length === 0) {
-    pruneGlobally(values, base);
+    // One threshold over all layers: exactly round(s * total) zeros in all.
+    zeroSmallestAcross(values, Math.round(base * values.reduce((s, v) => s + v.length, 0)));
   } else {
     weights.forEach((w, i) => zeroSmallest(values[i], Math.round(targetOf(w) * values[i].length)));
   }
@@ -139,28 +152,4 @@ export function pruneModel(proto: onnx.IModelProto, options: PruneOptions): Prun
   const total = layers.reduce((s, l) => s + l.elementCount, 0);
   const zeros = layers.reduce((s, l) => s + l.zeros, 0);
   return { model, layers, sparsity: total > 0 ? zeros / total : 0 };
-}
-
-/** One threshold over all layers: exactly round(s * total) zeros in all. */
-function pruneGlobally(values: Float32Array[], sparsity: number): void {
-  const total = values.reduce((s, v) => s + v.length, 0);
-  const count = Math.round(sparsity * total);
-  if (count === 0) return;
-  const magnitudes = new Float32Array(total);
-  let o = 0;
-  for (const v of values) for (let i = 0; i < v.length; i++) magnitudes[o++] = Math.abs(v[i]);
-  const threshold = count >= total ? Infinity : kthSmallest(magnitudes, count - 1);
-  let below = 0;
-  for (const v of values) for (let i = 0; i < v.length; i++) if (Math.abs(v[i]) < threshold) below++;
-  let ties = count - below;
-  for (const v of values) {
-    for (let i = 0; i < v.length; i++) {
-      const m = Math.abs(v[i]);
-      if (m < threshold) v[i] = 0;
-      else if (m === threshold && ties > 0) {
-        v[i] = 0;
-        ties--;
-      }
-    }
-  }
 }

@@ -8,18 +8,10 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { arch, cpus, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import si from 'systeminformation';
-import type { CacheInfo } from '../../../shared/report';
+import type { CacheInfo, MachineInfo } from '../../../shared/report';
 
-export interface MachineInventory {
-  cpu: string;
-  cores: number;
-  logicalCores: number;
-  memoryBytes: number;
-  os: string;
-  arch: string;
-  caches: CacheInfo[];
-  fingerprint: string;
-}
+/** The report's machine block without the measured ceilings. */
+export type MachineInventory = Omit<MachineInfo, 'ceilings' | 'ceilingsByRun'>;
 
 function parseSize(text: string): number {
   const m = /^(\d+)\s*([KMG]?)/i.exec(text.trim());

@@ -11,7 +11,8 @@ function tempPathFor(target: string): string {
   return join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
-export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
+/** Write `data` to a fresh temporary file beside `target`, flushed to disk; returns its path. */
+async function writeTemp(target: string, data: string | Uint8Array): Promise<string> {
   await mkdir(dirname(target), { recursive: true });
   const temp = tempPathFor(target);
   try {
@@ -22,6 +23,16 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array)
     } finally {
       await handle.close();
     }
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw err;
+  }
+  return temp;
+}
+
+export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
+  const temp = await writeTemp(target, data);
+  try {
     await rename(temp, target);
   } catch (err) {
     await rm(temp, { force: true });
@@ -51,16 +62,7 @@ export class StagedOutput {
   private readonly staged: { temp: string; target: string }[] = [];
 
   async add(target: string, data: string | Uint8Array): Promise<void> {
-    await mkdir(dirname(target), { recursive: true });
-    const temp = tempPathFor(target);
-    const handle = await open(temp, 'w');
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    this.staged.push({ temp, target });
+    this.staged.push({ temp: await writeTemp(target, data), target });
   }
 
   async commit(): Promise<void> {
