@@ -30,7 +30,7 @@ import { summarizeModel } from './model/summary';
 import { runProfileJob, type EngineEnv } from './profile-job';
 import { toChromeTrace } from './report/chrome-trace';
 import { renderReportHtml } from './report/report-html';
-import { writeFileAtomic } from './report/write-atomic';
+import { writeFileAtomic } from './files/write-atomic';
 import { probeBackends } from './run/backends';
 import { defaultWorkerScriptPath, RunWorker } from './run/runner';
 

@@ -24,7 +24,7 @@ import type { RunSpec } from '../run/messages';
 import type { RunWorker } from '../run/runner';
 import { parseTrace, readTraceFile } from '../trace/ort-trace';
 import { median } from '../analysis/stats';
-import { writeFileAtomic } from '../report/write-atomic';
+import { writeFileAtomic } from '../files/write-atomic';
 
 const GEMM_SIZE = 1024;
 const CHAIN_LENGTH = 64;

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, normalize, relative } from 'node:path';
 import { EdgescopeError } from '../../../shared/errors';
-import { writeFileAtomic } from '../report/write-atomic';
+import { writeFileAtomic } from '../files/write-atomic';
 
 export { onnx };
 export type ModelProto = onnx.ModelProto;

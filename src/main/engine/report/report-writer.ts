@@ -8,7 +8,7 @@ import type { Report } from '../../../shared/report';
 import { toChromeTrace } from './chrome-trace';
 import { renderReportHtml } from './report-html';
 import { assertValidReport } from './report-schema';
-import { StagedOutput } from './write-atomic';
+import { StagedOutput } from '../files/write-atomic';
 
 export const REPORT_FILES = { report: 'report.json', html: 'report.html', trace: 'trace.json' } as const;
 

@@ -10,7 +10,9 @@
  * Cost: what a tick reads is most of what the sampler costs beyond waking up. RSS comes from
  * statm ("resident", the same counter as VmRSS) because generating /proc/<pid>/status is
  * several times dearer than statm (about 17 vs 3 us per read on the project's VM under load;
- * at a 10 ms period status alone measured 0.4% of a core). status is still needed for VmHWM,
+ * at a 10 ms period status alone measured 0.4% of a core). The rss field of stat would save
+ * that read too, but on 6.x kernels it is an approximate per-CPU sum (71 pages below VmRSS on
+ * an idle process here, more on many-core machines). status is still needed for VmHWM,
  * but VmHWM is a high-water mark the kernel keeps, so it need not be read every tick: it is
  * read when RSS has risen above the last mark (the mark is moving), at least every
  * PEAK_READ_INTERVAL_MS otherwise, and once more when sampling stops.
@@ -37,8 +39,8 @@ export interface ProcStat {
 export function parseProcStat(text: string): ProcStat {
   const commEnd = text.lastIndexOf(')');
   if (commEnd < 0) throw new Error(`not a /proc/<pid>/stat line: ${JSON.stringify(text.slice(0, 80))}`);
-  // after[0] is field 3 of proc(5), so field n is after[n - 3].
-  const after = text.slice(commEnd + 2).trimEnd().split(' ');
+  // after[0] is field 3 of proc(5), so field n is after[n - 3]; nothing past field 15 is needed.
+  const after = text.slice(commEnd + 2).split(' ', 15 - 2);
   const field = (n: number): number => {
     const value = Number(after[n - 3]);
     if (!Number.isFinite(value)) throw new Error(`/proc/<pid>/stat field ${n} is not a number: ${after[n - 3]}`);
@@ -55,7 +57,7 @@ export function parseProcStat(text: string): ProcStat {
 
 /** Resident set size in bytes from /proc/<pid>/statm (sizes in pages: size resident shared ...). */
 export function parseProcStatmRss(text: string, pageBytes: number): number {
-  const residentPages = Number(text.split(' ')[1]);
+  const residentPages = Number(text.split(' ', 2)[1]);
   if (!Number.isFinite(residentPages)) throw new Error(`not a /proc/<pid>/statm line: ${JSON.stringify(text)}`);
   return residentPages * pageBytes;
 }

@@ -87,7 +87,7 @@ export class RaplCounters implements PolledSource {
     };
     try {
       zone.energy = KeptFile.open(energyPath, this.fs);
-      zone.energy.readText(); // sysfs checks permissions on open, but some drivers refuse only on read
+      zone.energy.readText(); // a zone that cannot be read is reported now, not left silently empty
     } catch (err) {
       zone.energy?.close();
       zone.energy = null;
@@ -103,7 +103,7 @@ export class RaplCounters implements PolledSource {
       try {
         energyUj = Number(zone.energy.readText());
       } catch {
-        // Not seen in practice; keep the samples so far rather than fail the job.
+        // A zone that stops reading mid-run keeps its samples so far rather than failing the job.
         zone.energy.close();
         zone.energy = null;
         continue;

@@ -5,9 +5,11 @@
  * Timing: ticks are scheduled against absolute deadlines start + k * period, so timer
  * lateness does not accumulate. A tick that finds its deadline already passed by a whole
  * period (the event loop was busy) skips the missed deadlines instead of firing a burst of
- * back-to-back reads that would each cover almost no time. Each sample is stamped with the
- * job-clock time read just before the files are read; rates cover the actual time between
- * two reads, never the nominal period.
+ * back-to-back reads, and a tick that comes less than half a period after the last reading
+ * (the one before it was late) waits for the next deadline: an interval that short would
+ * carry no information, since CPU time moves in 10 ms clock ticks. Each sample is stamped
+ * with the job-clock time read just before the files are read; rates cover the actual time
+ * between two reads, never the nominal period.
  */
 import type { CounterSeries } from '../../../../shared/report';
 import type { PerfSession } from './perf-session';
@@ -40,15 +42,14 @@ export class Sampler {
     this.startMs = this.nowMs();
     this.lastPollMs = this.startMs;
     // The first reading is the baseline that the first interval's rates are measured from.
-    if (this.poll(this.startMs)) this.scheduleNext();
+    if (this.poll(this.startMs)) this.scheduleNext(this.startMs);
   }
 
   private nowMs(): number {
     return Number(process.hrtime.bigint() - this.clockOriginNs) / 1e6;
   }
 
-  private scheduleNext(): void {
-    const nowMs = this.nowMs();
+  private scheduleNext(nowMs: number): void {
     this.tickIndex += 1;
     let deadlineMs = this.startMs + this.tickIndex * this.periodMs;
     if (deadlineMs <= nowMs - this.periodMs) {
@@ -60,7 +61,8 @@ export class Sampler {
 
   private tick(): void {
     this.timer = null;
-    if (this.poll(this.nowMs())) this.scheduleNext();
+    const tMs = this.nowMs();
+    if (tMs - this.lastPollMs < this.periodMs / 2 || this.poll(tMs)) this.scheduleNext(tMs);
   }
 
   /** Reads every source once; false when there is nothing more to sample. */

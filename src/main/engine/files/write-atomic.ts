@@ -3,7 +3,6 @@
  * A reader never sees a partial file, and a failed write leaves any previous file intact.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -36,23 +35,6 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array)
     await rename(temp, target);
   } catch (err) {
     await rm(temp, { force: true });
-    throw err;
-  }
-}
-
-export function writeFileAtomicSync(target: string, data: string | Uint8Array): void {
-  const temp = tempPathFor(target);
-  try {
-    const fd = openSync(temp, 'w');
-    try {
-      writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, target);
-  } catch (err) {
-    rmSync(temp, { force: true });
     throw err;
   }
 }
