@@ -13,7 +13,8 @@
  * this process), the sampler with perf off, and perf's own CPU (it runs in its own process:
  * the change in this process's reaped-children CPU, cutime + cstime in /proc/self/stat, minus
  * what the busy child used; clock-tick resolution). Finally the per-read cost of a kept /proc
- * fd against readFileSync, the reason the readers keep their files open.
+ * fd against readFileSync, the reason the readers keep their files open, and the one-off CPU
+ * of starting and stopping a sampler (spawning perf), which the windows above include once.
  *
  * Run: npx tsc -p tsconfig.node.json && node dist/node/bench/sampler-overhead.js
  * Prints one JSON line, then one line for people. Target: under 2% of one core at 10 ms.
@@ -24,13 +25,13 @@ import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import type { CounterSeries } from '../src/shared/report';
 import { DEFAULT_SAMPLE_PERIOD_MS, startSampler } from '../src/main/engine/trace/counters/index';
-import { parseProcStat, readClockTicksPerSecond } from '../src/main/engine/trace/counters/proc-reader';
+import { parseProcStat, readSystemConstants } from '../src/main/engine/trace/counters/proc-reader';
 
 const DURATION_MS = 5000;
-const ROUNDS = 3;
+const ROUNDS = 5;
 const TARGET_PCT_OF_CORE = 2;
 const MICRO_READS = 20000;
-const TICKS_PER_SECOND = readClockTicksPerSecond('/proc');
+const TICKS_PER_SECOND = readSystemConstants('/proc').clockTicksPerSecond;
 
 function busyChild(): ChildProcess {
   // Outlives every phase; killed explicitly.
@@ -117,6 +118,14 @@ async function measure(window: Window): Promise<Phase> {
   return { wallMs, cpuMs, perfChildCpuMs, series };
 }
 
+/** CPU of this process to start and at once stop a sampler (perf spawn included): a one-off per job. */
+async function startStopCpuMs(pid: number): Promise<number> {
+  const cpuStart = cpuMsOfThisProcess();
+  const sampler = await startSampler({ pid, clockOriginNs: process.hrtime.bigint() });
+  await sampler.stop();
+  return cpuMsOfThisProcess() - cpuStart;
+}
+
 /** Microseconds per read of a /proc file: pread on a kept fd, and readFileSync. */
 function readCostUs(path: string): { keptFdUs: number; readFileSyncUs: number } {
   const buffer = Buffer.allocUnsafe(4096);
@@ -153,11 +162,17 @@ async function main(): Promise<void> {
   const bareTimerPct = medianPct('bare-timer') - idlePct;
   const perfOffPct = medianPct('sampler-perf-off') - idlePct;
   const perfChildPct = median(phases.get('sampler')!.map((phase) => pct(phase, phase.perfChildCpuMs)));
+  // Paired within each round, so slow changes in the machine's load cancel.
+  const aboveBareTimerPct = median(
+    phases.get('sampler')!.map((phase, i) => pct(phase) - pct(phases.get('bare-timer')![i])),
+  );
 
   const micro = busyChild();
   await once(micro, 'spawn');
   const stat = readCostUs(`/proc/${micro.pid}/stat`);
   const status = readCostUs(`/proc/${micro.pid}/status`);
+  const startStop: number[] = [];
+  for (let i = 0; i < 5; i++) startStop.push(await startStopCpuMs(micro.pid!));
   await killAndReap(micro);
 
   const last = phases.get('sampler')![ROUNDS - 1].series;
@@ -177,8 +192,10 @@ async function main(): Promise<void> {
     samplerCpuPctOfCore: round(samplerPct, 3),
     idleBaselinePctOfCore: round(idlePct, 3),
     bareTimerPctOfCore: round(bareTimerPct, 3),
+    aboveBareTimerPctOfCore: round(aboveBareTimerPct, 3),
     overheadPerfOffPctOfCore: round(perfOffPct, 3),
     perfChildCpuPctOfCore: round(perfChildPct, 3),
+    startStopCpuMs: round(median(startStop)),
     samples: cpuTime.length,
     meanIntervalMs: round(meanIntervalMs, 3),
     perf: perfStatus,
@@ -194,7 +211,9 @@ async function main(): Promise<void> {
   console.log(
     `sampler overhead at ${DEFAULT_SAMPLE_PERIOD_MS} ms: ${overheadPct.toFixed(2)}% of one core ` +
       `(median of ${ROUNDS} x ${DURATION_MS / 1000} s; a bare ${DEFAULT_SAMPLE_PERIOD_MS} ms timer alone ${bareTimerPct.toFixed(2)}%, ` +
+      `the sampler's reads ${aboveBareTimerPct.toFixed(2)}% on top of it, ` +
       `perf off ${perfOffPct.toFixed(2)}%), perf child ${perfChildPct.toFixed(2)}% (perf ${perfStatus}); ` +
+      `start + stop ${result.startStopCpuMs} ms of CPU once per job; ` +
       `${cpuTime.length} samples, mean interval ${meanIntervalMs.toFixed(2)} ms; ` +
       `/proc/<pid>/stat ${stat.keptFdUs.toFixed(1)} us on a kept fd vs ${stat.readFileSyncUs.toFixed(1)} us readFileSync ` +
       `(status ${status.keptFdUs.toFixed(1)} vs ${status.readFileSyncUs.toFixed(1)} us); load ${result.loadAverage1m}; ` +

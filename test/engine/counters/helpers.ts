@@ -1,6 +1,7 @@
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
+import { afterAll } from 'vitest';
 import { nodeCounterFs, type CounterFs } from '../../../src/main/engine/trace/counters/kept-file';
 
 export const FIXTURES = join(__dirname, '../../fixtures/counters');
@@ -9,8 +10,16 @@ export function fixtureText(name: string): string {
   return readFileSync(join(FIXTURES, name), 'utf8');
 }
 
+const tempDirs: string[] = [];
+afterAll(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh directory, removed after the test file. */
 export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `edgescope-${prefix}-`));
+  const dir = mkdtempSync(join(tmpdir(), `edgescope-${prefix}-`));
+  tempDirs.push(dir);
+  return dir;
 }
 
 /** Writes files (path relative to root -> content) and returns root. */

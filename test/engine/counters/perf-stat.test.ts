@@ -132,6 +132,16 @@ describe('PerfStatParser on recorded output', () => {
     expect(parser.allEventsUnsupported()).toBe(false);
   });
 
+  it('this VM, software events: counted values with units, and the SIGINT partial interval', () => {
+    const parser = parseAll(fixtureText('perf-software-aggregated.txt'));
+    expect(parser.event('task-clock')?.samples).toEqual([
+      [0.100213743, 100.29],
+      [0.200600974, 100.37],
+      [0.229968164, 29.38],
+    ]);
+    expect(parser.event('page-faults')?.samples.map(([, v]) => v)).toEqual([0, 0, 0]);
+  });
+
   it('--per-thread: sums the thread rows; idle threads are <not counted>, not zero', () => {
     const parser = parseAll(fixtureText('perf-software-per-thread.txt'));
     expect(parser.event('task-clock')?.samples.map(([, v]) => v)).toEqual([100.25, 100.57, 100.51, 32.65]);

@@ -2,14 +2,18 @@ import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  DEFAULT_CLOCK_TICKS_PER_SECOND,
-  parseAuxvClockTicks,
+  DEFAULT_SYSTEM_CONSTANTS,
+  parseAuxv,
   parseProcStat,
-  parseProcStatus,
+  parseProcStatmRss,
+  parseProcStatusPeakRss,
+  PEAK_READ_INTERVAL_MS,
   ProcCounters,
-  readClockTicksPerSecond,
+  readSystemConstants,
 } from '../../../src/main/engine/trace/counters/proc-reader';
 import { FIXTURES, fixtureText, fsFailingReads, tempDir } from './helpers';
+
+const SYSTEM = { clockTicksPerSecond: 100, pageBytes: 4096 };
 
 describe('parseProcStat', () => {
   it('counts fields from the last ")" so a command name with spaces and parentheses parses', () => {
@@ -33,20 +37,27 @@ describe('parseProcStat', () => {
   });
 });
 
-describe('parseProcStatus', () => {
-  it('reads VmRSS and VmHWM in bytes', () => {
-    expect(parseProcStatus(fixtureText('proc/4242/status'))).toEqual({
-      rssBytes: 131072 * 1024,
-      peakRssBytes: 139428 * 1024,
-    });
+describe('memory', () => {
+  it('reads the resident set from statm in pages, and VmHWM from status', () => {
+    expect(parseProcStatmRss(fixtureText('proc/4242/statm'), 4096)).toBe(131072 * 1024);
+    expect(parseProcStatmRss('100 25 0 0 0 0 0\n', 16384)).toBe(25 * 16384);
+    expect(parseProcStatusPeakRss(fixtureText('proc/4242/status'))).toBe(139428 * 1024);
   });
 
-  it('returns null without memory lines (zombie, kernel thread)', () => {
-    expect(parseProcStatus('Name:\tnode\nState:\tZ (zombie)\nThreads:\t1\n')).toBeNull();
+  it('statm resident is the same counter as VmRSS (checked on this process)', () => {
+    const statm = parseProcStatmRss(readFileSync('/proc/self/statm', 'latin1'), readSystemConstants('/proc').pageBytes);
+    const vmRssKib = Number(/\nVmRSS:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'latin1'))![1]);
+    // Two reads a few microseconds apart: equal unless this process touched new pages in between.
+    expect(Math.abs(statm - vmRssKib * 1024)).toBeLessThan(1024 * 1024);
+  });
+
+  it('returns null without VmHWM (zombie, kernel thread) and rejects a bad statm', () => {
+    expect(parseProcStatusPeakRss('Name:\tnode\nState:\tZ (zombie)\nThreads:\t1\n')).toBeNull();
+    expect(() => parseProcStatmRss('', 4096)).toThrow(/not a \/proc\/<pid>\/statm line/);
   });
 });
 
-describe('clock ticks', () => {
+describe('system constants', () => {
   function auxv(wordBytes: 4 | 8, pairs: [number, number][]): Buffer {
     const buffer = Buffer.alloc(pairs.length * 2 * wordBytes);
     pairs.forEach(([type, value], i) => {
@@ -61,40 +72,49 @@ describe('clock ticks', () => {
     return buffer;
   }
 
-  it('finds AT_CLKTCK (17) in a 64-bit and a 32-bit auxiliary vector', () => {
-    const pairs: [number, number][] = [[33, 0x7fff0000], [16, 0x178bfbff], [6, 4096], [17, 250], [3, 0x400040], [0, 0]];
-    expect(parseAuxvClockTicks(auxv(8, pairs), 8, true)).toBe(250);
-    expect(parseAuxvClockTicks(auxv(4, pairs), 4, true)).toBe(250);
+  it('reads AT_PAGESZ (6) and AT_CLKTCK (17) from a 64-bit and a 32-bit auxiliary vector', () => {
+    const pairs: [number, number][] = [[33, 0x7fff0000], [16, 0x178bfbff], [6, 16384], [17, 250], [3, 0x400040], [0, 0]];
+    for (const wordBytes of [8, 4] as const) {
+      const entries = parseAuxv(auxv(wordBytes, pairs), wordBytes, true);
+      expect([entries.get(6), entries.get(17)]).toEqual([16384, 250]);
+    }
   });
 
-  it('stops at AT_NULL and reports a missing entry as null', () => {
-    expect(parseAuxvClockTicks(auxv(8, [[6, 4096], [0, 0], [17, 250]]), 8, true)).toBeNull();
+  it('stops at AT_NULL', () => {
+    expect(parseAuxv(auxv(8, [[6, 4096], [0, 0], [17, 250]]), 8, true).has(17)).toBe(false);
   });
 
-  it('reads this machine (100, as getconf CLK_TCK says) and falls back to 100 without an auxv', () => {
-    expect(readClockTicksPerSecond('/proc')).toBe(100);
-    expect(readClockTicksPerSecond(tempDir('no-proc'))).toBe(DEFAULT_CLOCK_TICKS_PER_SECOND);
+  it('reads this machine (as getconf CLK_TCK and PAGESIZE say) and falls back without an auxv', () => {
+    expect(readSystemConstants('/proc')).toEqual({ clockTicksPerSecond: 100, pageBytes: 4096 });
+    expect(readSystemConstants(tempDir('no-proc'))).toEqual(DEFAULT_SYSTEM_CONSTANTS);
   });
 });
 
-/** A copy of the fixture process whose stat/status the test rewrites in place between polls. */
-function fixtureProc(): { procRoot: string; bump(fields: { utime?: number; minflt?: number; majflt?: number; rssKib?: number }): void } {
+/** A copy of the fixture process whose files the test rewrites in place between polls. */
+function fixtureProc(): {
+  procRoot: string;
+  bump(change: { utime?: number; minflt?: number; majflt?: number; rssKib?: number; peakKib?: number }): void;
+} {
   const procRoot = tempDir('proc');
   cpSync(join(FIXTURES, 'proc'), procRoot, { recursive: true });
-  const statPath = join(procRoot, '4242/stat');
-  const statusPath = join(procRoot, '4242/status');
+  const path = (file: string) => join(procRoot, '4242', file);
   return {
     procRoot,
-    bump({ utime = 0, minflt = 0, majflt = 0, rssKib }) {
-      const text = readFileSync(statPath, 'utf8');
+    bump({ utime = 0, minflt = 0, majflt = 0, rssKib, peakKib }) {
+      const text = readFileSync(path('stat'), 'utf8');
       const commEnd = text.lastIndexOf(')');
       const after = text.slice(commEnd + 2).trimEnd().split(' ');
       after[10 - 3] = String(Number(after[10 - 3]) + minflt);
       after[12 - 3] = String(Number(after[12 - 3]) + majflt);
       after[14 - 3] = String(Number(after[14 - 3]) + utime);
-      writeFileSync(statPath, `${text.slice(0, commEnd + 2)}${after.join(' ')}\n`);
+      writeFileSync(path('stat'), `${text.slice(0, commEnd + 2)}${after.join(' ')}\n`);
       if (rssKib !== undefined) {
-        writeFileSync(statusPath, readFileSync(statusPath, 'utf8').replace(/VmRSS:\s+\d+ kB/, `VmRSS:\t${rssKib} kB`));
+        const statm = readFileSync(path('statm'), 'utf8').split(' ');
+        statm[1] = String(rssKib / 4);
+        writeFileSync(path('statm'), statm.join(' '));
+      }
+      if (peakKib !== undefined) {
+        writeFileSync(path('status'), readFileSync(path('status'), 'utf8').replace(/VmHWM:\s+\d+ kB/, `VmHWM:\t${peakKib} kB`));
       }
     },
   };
@@ -103,9 +123,9 @@ function fixtureProc(): { procRoot: string; bump(fields: { utime?: number; minfl
 describe('ProcCounters', () => {
   it('turns successive readings into rates per interval and cumulative values', () => {
     const proc = fixtureProc();
-    const counters = new ProcCounters({ procRoot: proc.procRoot, pid: 4242, clockTicksPerSecond: 100 });
+    const counters = new ProcCounters({ procRoot: proc.procRoot, pid: 4242, system: SYSTEM });
     counters.poll(0);
-    proc.bump({ utime: 5, minflt: 120, majflt: 1, rssKib: 140000 });
+    proc.bump({ utime: 5, minflt: 120, majflt: 1, rssKib: 140000, peakKib: 140000 });
     counters.poll(100);
     proc.bump({ utime: 20 });
     counters.poll(200);
@@ -131,18 +151,39 @@ describe('ProcCounters', () => {
       [200, 0],
     ]);
     expect(byName['memory.rss'].samples?.map(([, v]) => v)).toEqual([131072 * 1024, 140000 * 1024, 140000 * 1024]);
-    expect(byName['memory.peakRss'].samples?.[0]).toEqual([0, 139428 * 1024]);
+    // VmHWM at the first poll, when RSS rose past it (100), and when due again (200).
+    expect(byName['memory.peakRss'].samples).toEqual([
+      [0, 139428 * 1024],
+      [100, 140000 * 1024],
+      [200, 140000 * 1024],
+    ]);
     expect(byName['cpu.utilization']).toMatchObject({ unit: '%', available: true, source: `${proc.procRoot}/4242/stat` });
-    expect(byName['memory.rss']).toMatchObject({ unit: 'bytes', source: `${proc.procRoot}/4242/status` });
+    expect(byName['memory.rss']).toMatchObject({ unit: 'bytes', source: `${proc.procRoot}/4242/statm` });
+    expect(byName['memory.peakRss']).toMatchObject({ unit: 'bytes', source: `${proc.procRoot}/4242/status` });
     expect(byName['faults.minor'].unit).toBe('count');
     expect(byName['cpu.time'].unit).toBe('ms');
+  });
+
+  it('reads VmHWM every PEAK_READ_INTERVAL_MS without growth, and on demand', () => {
+    const proc = fixtureProc();
+    const counters = new ProcCounters({ procRoot: proc.procRoot, pid: 4242, system: SYSTEM });
+    for (let tMs = 0; tMs <= 250; tMs += 10) counters.poll(tMs);
+    // A spike between two reads, gone by the next statm read, only shows in VmHWM.
+    proc.bump({ peakKib: 150000 });
+    counters.poll(260);
+    counters.readPeak(265);
+    counters.readPeak(265); // once per timestamp
+    counters.close();
+    const peak = counters.series().find((s) => s.name === 'memory.peakRss')!.samples!;
+    expect(peak.map(([t]) => t)).toEqual([0, PEAK_READ_INTERVAL_MS, 2 * PEAK_READ_INTERVAL_MS, 265]);
+    expect(peak[3][1]).toBe(150000 * 1024);
   });
 
   it('stops at ESRCH (the process was reaped) and keeps the samples taken before', () => {
     const proc = fixtureProc();
     let reaped = false;
     const fs = fsFailingReads(join(proc.procRoot, '4242/stat'), 'ESRCH', () => reaped);
-    const counters = new ProcCounters({ procRoot: proc.procRoot, pid: 4242, clockTicksPerSecond: 100, fs });
+    const counters = new ProcCounters({ procRoot: proc.procRoot, pid: 4242, system: SYSTEM, fs });
     counters.poll(0);
     proc.bump({ utime: 10 });
     counters.poll(100);
@@ -157,7 +198,7 @@ describe('ProcCounters', () => {
 
   it('treats a zombie as exited', () => {
     const proc = fixtureProc();
-    const counters = new ProcCounters({ procRoot: proc.procRoot, pid: 4242, clockTicksPerSecond: 100 });
+    const counters = new ProcCounters({ procRoot: proc.procRoot, pid: 4242, system: SYSTEM });
     counters.poll(0);
     const statPath = join(proc.procRoot, '4242/stat');
     writeFileSync(statPath, readFileSync(statPath, 'utf8').replace(') S ', ') Z '));
@@ -168,7 +209,7 @@ describe('ProcCounters', () => {
   });
 
   it('marks every series unavailable when the process is gone before the first read', () => {
-    const counters = new ProcCounters({ procRoot: tempDir('proc'), pid: 4242, clockTicksPerSecond: 100 });
+    const counters = new ProcCounters({ procRoot: tempDir('proc'), pid: 4242, system: SYSTEM });
     expect(counters.exited).toBe(true);
     counters.poll(0);
     const series = counters.series();

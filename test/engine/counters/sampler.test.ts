@@ -75,12 +75,17 @@ describe('startSampler on a busy child process', () => {
     expect(Math.abs(cpuTime[cpuTime.length - 1][1] - report.cpuMs)).toBeLessThan(30);
 
     // A single busy thread is one core. At 10 ms each sample is a whole number of 10 ms clock
-    // ticks over ~10 ms (0, 100 or 200%): "mostly above 50%" while the child had a core to itself.
-    // When other work crowds the two cores the child gets less, and the samples must say so.
+    // ticks over ~10 ms: 100%, or, when the process's tick boundary falls close to the sampling
+    // instants, pairs of 0% and 200% (timer jitter decides which interval gets the tick). So
+    // "mostly above 50%" holds for the median, and the mean is ~100% while the child had a core
+    // to itself. When other work crowds the two cores the child gets less, and the samples say so.
     const utilization = s['cpu.utilization'].samples!.map(([, v]) => v);
     expect(utilization.length).toBeGreaterThanOrEqual(25);
     const cpuShare = report.cpuMs / (report.busyWallMs + 40); // + node start-up, roughly
-    if (cpuShare > 0.9) expect(utilization.filter((v) => v > 50).length / utilization.length).toBeGreaterThan(0.6);
+    if (cpuShare > 0.9) {
+      expect(median(utilization)).toBeGreaterThan(50);
+      expect(utilization.filter((v) => v > 50).length / utilization.length).toBeGreaterThanOrEqual(0.5);
+    }
     const spanMs = cpuTime[cpuTime.length - 1][0] - cpuTime[0][0];
     const meanUtilization = utilization.reduce((sum, v) => sum + v, 0) / utilization.length;
     const sampledCpuMs = cpuTime[cpuTime.length - 1][1] - cpuTime[0][1];
@@ -99,9 +104,13 @@ describe('startSampler on a busy child process', () => {
     expect(s['cpu.utilization'].samples!.map(([t]) => t)).toEqual(times.slice(1));
 
     expect(Math.min(...s['memory.rss'].samples!.map(([, v]) => v))).toBeGreaterThan(1024 * 1024);
-    // Read together from one status file, the high-water mark is never below the current RSS.
+    // The peak is a high-water mark: it never falls, and it is not below any RSS seen (up to the
+    // kernel's per-CPU counter slack). It is read less often than the RSS.
     const rss = s['memory.rss'].samples!;
-    expect(s['memory.peakRss'].samples!.every(([t, peak], i) => rss[i][0] === t && peak >= rss[i][1])).toBe(true);
+    const peak = s['memory.peakRss'].samples!;
+    expect(peak.length).toBeGreaterThanOrEqual(2);
+    for (let i = 1; i < peak.length; i++) expect(peak[i][1]).toBeGreaterThanOrEqual(peak[i - 1][1]);
+    expect(peak[peak.length - 1][1]).toBeGreaterThan(Math.max(...rss.map(([, v]) => v)) - 1024 * 1024);
     expect(s['faults.minor'].samples!.length).toBe(utilization.length);
 
     for (const name of PERF_SERIES) {
@@ -139,9 +148,12 @@ describe('startSampler on a busy child process', () => {
     expect(cycles.source).toMatch(/^perf stat -x, -I 10 -p \d+; times anchored at output arrival, at most [\d.]+ ms late$/);
     const taskClock = cycles.samples!;
     expect(taskClock.length).toBeGreaterThan(20);
-    expect(Math.max(...taskClock.map(([, ms]) => ms))).toBeLessThan(15); // one thread: at most ~one interval of CPU
     const times = taskClock.map(([t]) => t);
-    for (let i = 1; i < times.length; i++) expect(times[i]).toBeGreaterThan(times[i - 1]);
+    for (let i = 1; i < times.length; i++) {
+      expect(times[i]).toBeGreaterThan(times[i - 1]);
+      // One thread uses at most one interval's worth of CPU (perf's intervals stretch under load).
+      expect(taskClock[i][1]).toBeLessThan((times[i] - times[i - 1]) * 1.1 + 2);
+    }
 
     // perf's total agrees with /proc's CPU time over the same window (10 ms tick resolution, plus
     // perf's start-up, during which it was not yet counting).
@@ -149,7 +161,7 @@ describe('startSampler on a busy child process', () => {
     const procAt = (tMs: number) => cpuTime.filter(([t]) => t <= tMs).pop()?.[1] ?? cpuTime[0][1];
     const perfTotalMs = taskClock.reduce((sum, [, ms]) => sum + ms, 0);
     const procTotalMs = cpuTime[cpuTime.length - 1][1] - procAt(times[0] - taskClock[0][1]);
-    expect(Math.abs(perfTotalMs - procTotalMs)).toBeLessThan(40);
+    expect(Math.abs(perfTotalMs - procTotalMs)).toBeLessThan(50);
   });
 
   it('stop() is idempotent and safe while the process still runs', async () => {
@@ -162,6 +174,9 @@ describe('startSampler on a busy child process', () => {
       const series = await first;
       const cpuSamples = byName(series)['cpu.time'].samples!.length;
       expect(cpuSamples).toBeGreaterThan(5);
+      // The peak RSS, read less often than the rest, is read once more at stop.
+      const lastRssMs = byName(series)['memory.rss'].samples!.at(-1)![0];
+      expect(byName(series)['memory.peakRss'].samples!.at(-1)![0]).toBeGreaterThanOrEqual(lastRssMs);
       // Stopped means stopped: nothing is added afterwards.
       await new Promise((resolve) => setTimeout(resolve, 50));
       expect(byName(await sampler.stop())['cpu.time'].samples!.length).toBe(cpuSamples);
