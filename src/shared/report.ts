@@ -184,6 +184,11 @@ export interface OpReport {
   provider: string;
   /** Median kernel time over the profiled runs. */
   durUs: number;
+  /**
+   * Where durUs comes from: 'host' is the kernel_time event (the whole op on the CPU EP, only
+   * the dispatch on an asynchronous EP), 'device' the GPU's timestamps (WebGPU).
+   */
+  timing: 'host' | 'device';
   durUsPerRun: number[];
   /** Median start offset from the start of its run. */
   startOffsetUs: number;

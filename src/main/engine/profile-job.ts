@@ -26,6 +26,7 @@ import {
 } from '../../shared/report';
 import { attribute } from './analysis/attribution';
 import { opCost } from './analysis/op-cost';
+import { SourceGraph } from './analysis/source-graph';
 import { latencyStats, speedupOfMedians } from './analysis/stats';
 import { compareOutputs } from './analysis/verify';
 import { prunableLayerSparsity, pruneModel } from './compress/prune';
@@ -202,6 +203,7 @@ export async function runProfileJob(env: EngineEnv, request: ProfileRequest, out
 
     // 4. Runs: each variant on each EP in a fresh worker, sampled from here.
     const total = variants.length * settings.eps.length;
+    const sourceGraph = new SourceGraph(loaded.proto);
     const runReports = new Map<string, RunReport>();
     const outputs = new Map<string, OutputTensor[]>();
     const failures = new Map<string, { ep: string; error: string }[]>();
@@ -225,6 +227,7 @@ export async function runProfileJob(env: EngineEnv, request: ProfileRequest, out
             clockOriginNs,
             signal,
             modelWeightBytes: model.weightBytes,
+            sourceGraph,
             onPhase: (phase, done, totalRuns) => progress('run', base + span * phaseFraction(phase, done, totalRuns), `${label}: ${phase} ${done}/${totalRuns}`),
           });
           runReports.set(`${variant.id}@${ep}`, run);
@@ -343,6 +346,8 @@ interface MeasureArgs {
   clockOriginNs: bigint;
   signal?: AbortSignal;
   modelWeightBytes: number;
+  /** The model's graph, to recover what the trace leaves out (pre-packed weights). */
+  sourceGraph: SourceGraph;
   onPhase: (phase: RunPhase, done: number, total: number) => void;
 }
 
@@ -416,13 +421,17 @@ async function analyseTrace(result: RunResult, a: MeasureArgs): Promise<{ ops: O
   const profiledRuns = trace.runs.slice(1);
   const aggregated = aggregateOps(profiledRuns);
   const ops: OpReport[] = aggregated.map((op) => {
-    const cost = opCost(op.sample);
+    const cost = opCost(op.sample, a.sourceGraph.weightDims(op.name, op.opType));
     const attribution = attribute(op.opType, op.durUs, cost, { ceilings: a.ceilings, modelWeightBytes: a.modelWeightBytes });
+    if (op.timing === 'host' && op.provider !== 'CPUExecutionProvider') {
+      attribution.lowConfidence.push(`host-side dispatch time only: ${op.provider} runs asynchronously and reported no device time`);
+    }
     return {
       name: op.name,
       opType: op.opType,
       provider: op.provider,
       durUs: op.durUs,
+      timing: op.timing,
       durUsPerRun: op.durUsPerRun,
       startOffsetUs: op.startOffsetUs,
       inputShapes: op.sample.inputShapes,

@@ -16,6 +16,8 @@ function kernel(opType: string, inputs: number[][], outputs: number[][], types =
     parameterBytes: 0,
     activationBytes: 0,
     outputBytes: 0,
+    timing: 'host',
+    hostDurUs: 10,
   };
 }
 
@@ -48,6 +50,16 @@ describe('FLOP and byte model', () => {
     // depthwise: groups = Cin = 32, weight [32, 1, 3, 3]
     const dw = opCost(kernel('Conv', [[1, 32, 8, 8], [32, 1, 3, 3]], [[1, 32, 8, 8]]));
     expect(dw.flops).toBe(2 * 32 * 8 * 8 * 9);
+  });
+
+  it('Conv whose weight the EP pre-packed (absent from the trace) uses the model weight shape', () => {
+    // As the WebGPU EP lists it: NHWC activations, bias only.
+    const k = kernel('Conv', [[1, 14, 14, 16], [32]], [[1, 14, 14, 32]]);
+    expect(opCost(k).flops).toBeNull();
+    const c = opCost(k, [32, 16, 5, 5]);
+    expect(c.flops).toBe(2 * 32 * 14 * 14 * 16 * 25 + 32 * 14 * 14);
+    expect(c.parameterBytes).toBe((32 + 32 * 16 * 25) * 4);
+    expect(c.activationBytes).toBe(14 * 14 * 16 * 4);
   });
 
   it('ConvTranspose scatters each input element into Cout/groups * k outputs', () => {

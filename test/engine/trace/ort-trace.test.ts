@@ -5,6 +5,8 @@ import { REPO_ROOT } from '../../helpers';
 
 // Recorded from onnxruntime-node 1.30 (CPU EP, 2 threads): LeNet-300-100 demo at batch 4, 3 runs.
 const fixture = join(REPO_ROOT, 'test/fixtures/ort-trace/lenet-300-100-batch4-3runs.json');
+// Recorded from onnxruntime-node 1.30, WebGPU EP on Mesa lavapipe (software Vulkan): cnn-small, batch 1, 3 runs.
+const webgpuFixture = join(REPO_ROOT, 'test/fixtures/ort-trace/cnn-small-webgpu-lavapipe-3runs.json');
 
 describe("parsing onnxruntime's profile", () => {
   const trace = parseTrace(readTraceFile(fixture));
@@ -44,3 +46,28 @@ describe("parsing onnxruntime's profile", () => {
     expect(offset).toBeCloseTo(1_000_000, 0);
   });
 });
+
+describe('device times of an asynchronous EP (WebGPU)', () => {
+  const trace = parseTrace(readTraceFile(webgpuFixture));
+
+  it('takes op durations from the GPU timestamp events, keeping the host dispatch time', () => {
+    expect(trace.runs).toHaveLength(3);
+    const last = trace.runs[2];
+    const fc1 = last.kernels.find((k) => k.name === 'fc1')!;
+    expect(fc1.provider).toBe('WebGpuExecutionProvider');
+    expect(fc1.timing).toBe('device');
+    // Device time of the fc1&Gemm&Gemm program in the recorded run, vs 10s of us to dispatch it.
+    expect(fc1.durUs).toBe(13368);
+    expect(fc1.hostDurUs).toBeLessThan(1000);
+    expect(fc1.tsUs).toBe(136169);
+    expect(fc1.inputShapes[0]).toEqual([1, 1568]);
+    expect(last.kernels.filter((k) => k.timing === 'device').length).toBeGreaterThanOrEqual(9);
+  });
+
+  it('keeps host timing for nodes without device events (CPU fallbacks, no-op reshapes)', () => {
+    const flatten = trace.runs[2].kernels.find((k) => k.name === 'flatten')!;
+    expect(flatten.timing).toBe('host');
+    expect(flatten.durUs).toBe(flatten.hostDurUs);
+  });
+});
+

@@ -65,13 +65,17 @@ function matmulLike(k: KernelEvent): { flops: number; weightBytes: number } {
   return { flops, weightBytes };
 }
 
-function convFlops(k: KernelEvent): number | null {
-  const w = k.inputShapes[1];
+function convFlops(k: KernelEvent, sourceWeight?: number[]): number | null {
+  // EPs that pre-pack the weight (WebGPU, NHWC kernels) leave it out of the trace: use the model's.
+  const listed = k.inputShapes[1];
+  const weightListed = listed !== undefined && listed.length >= 3;
+  const w = weightListed ? listed : sourceWeight;
   const y = k.outputShapes[0];
   if (!w || !y || w.length < 3) return null;
   // 2 * N * Cout * prod(out spatial) * (Cin/groups) * prod(kernel) = 2 * numel(Y) * numel(W) / Cout.
   const macs = (numel(y) * numel(w)) / w[0];
-  const bias = k.inputShapes[2] ? numel(y) : 0;
+  const hasBias = weightListed ? k.inputShapes[2] !== undefined : listed?.length === 1;
+  const bias = hasBias ? numel(y) : 0;
   return 2 * macs + bias;
 }
 
@@ -97,7 +101,7 @@ function recurrentFlops(k: KernelEvent, gates: number): number | null {
   return directions * seq * batch * (matmuls + pointwise);
 }
 
-function flopsOf(k: KernelEvent): number | null {
+function flopsOf(k: KernelEvent, sourceWeight?: number[]): number | null {
   const op = k.opType;
   const y = k.outputShapes[0] ?? [];
   const x = k.inputShapes[0] ?? [];
@@ -106,7 +110,7 @@ function flopsOf(k: KernelEvent): number | null {
   if (op in NORMALIZATION) return NORMALIZATION[op] * numel(x);
   if (POOLING.has(op) || REDUCTIONS.has(op)) return numel(x);
   if (op === 'Softmax' || op === 'LogSoftmax') return 5 * numel(x);
-  if (op === 'Conv' || op === 'FusedConv' || op === 'QLinearConv' || op === 'ConvInteger' || op === 'NhwcFusedConv') return convFlops(k);
+  if (op === 'Conv' || op === 'FusedConv' || op === 'QLinearConv' || op === 'ConvInteger' || op === 'NhwcFusedConv') return convFlops(k, sourceWeight);
   if (op === 'ConvTranspose') return convTransposeFlops(k);
   if (op === 'LSTM') return recurrentFlops(k, 4);
   if (op === 'GRU') return recurrentFlops(k, 3);
@@ -118,7 +122,11 @@ const MATMUL_LIKE = new Set(['MatMul', 'FusedMatMul', 'Gemm', 'FusedGemm', 'MatM
 /** Ops whose inputs after the first are weights (initializers) in inference graphs. */
 const WEIGHTED = new Set(['Conv', 'FusedConv', 'NhwcFusedConv', 'ConvTranspose', 'QLinearConv', 'ConvInteger', 'LSTM', 'GRU', 'RNN', ...Object.keys(NORMALIZATION)]);
 
-export function opCost(k: KernelEvent): OpCost {
+/**
+ * `sourceWeight`: dims of the node's weight in the model (SourceGraph.weightDims), used when
+ * the trace does not list the weight.
+ */
+export function opCost(k: KernelEvent, sourceWeight?: number[]): OpCost {
   const outputBytes = k.outputShapes.reduce((s, d, i) => s + tensorBytes(d, k.outputTypes[i]), 0);
   const inputBytes = k.inputShapes.map((d, i) => tensorBytes(d, k.inputTypes[i]));
   let flops: number | null;
@@ -133,9 +141,13 @@ export function opCost(k: KernelEvent): OpCost {
     activationBytes = k.opType === 'MatMul' && mm.weightBytes === 0 ? inputBytes.reduce((a, b) => a + b, 0) : inputBytes[0] ?? 0;
     if (k.opType === 'MatMulNBits') flops = 2 * numel(k.outputShapes[0] ?? []) * last(k.inputShapes[0] ?? []);
   } else {
-    flops = flopsOf(k);
+    flops = flopsOf(k, sourceWeight);
     parameterBytes = WEIGHTED.has(k.opType) ? inputBytes.slice(1).reduce((a, b) => a + b, 0) : 0;
-    activationBytes = inputBytes.reduce((a, b) => a + b, 0) - parameterBytes;
+    const weightListed = (k.inputShapes[1]?.length ?? 0) >= 3;
+    if (WEIGHTED.has(k.opType) && !weightListed && sourceWeight && sourceWeight.length >= 3) {
+      parameterBytes += sourceWeight.reduce((a, b) => a * b, 1) * (DTYPE_BYTES[k.inputTypes[0]] ?? 4);
+    }
+    activationBytes = WEIGHTED.has(k.opType) ? (inputBytes[0] ?? 0) : inputBytes.reduce((a, b) => a + b, 0);
   }
   return {
     flops,

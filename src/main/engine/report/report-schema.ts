@@ -46,7 +46,7 @@ const latency = object({
 const phases = object({ memoryUs: nonNeg, computeUs: nonNeg, overheadUs: nonNeg, stallUs: nonNeg });
 
 const op = object({
-  name: str, opType: str, provider: str, durUs: nonNeg, durUsPerRun: array(nonNeg), startOffsetUs: num,
+  name: str, opType: str, provider: str, durUs: nonNeg, timing: { enum: ['host', 'device'] }, durUsPerRun: array(nonNeg), startOffsetUs: num,
   inputShapes: array(array(int)), outputShapes: array(array(int)), inputTypes: array(str),
   flops: nullable(nonNeg), bytes: nonNeg, parameterBytes: nonNeg, activationBytes: nonNeg, outputBytes: nonNeg,
   intensity: nullable(nonNeg), phases,

@@ -6,6 +6,11 @@
  * with op_name, provider, input/output shapes and sizes in args. Timestamps are
  * microseconds since the profiling session started; they are anchored to the job clock
  * by matching each `model_run` with the window the worker measured around that run().
+ *
+ * Asynchronous EPs (WebGPU) record in `<node>_kernel_time` only the host-side time to
+ * dispatch the node; the WebGPU EP adds the device time of each GPU program as a
+ * `<node>&<op>&<program>` event (cat Api) from timestamp queries. Where those exist,
+ * they are the op's duration (`timing: 'device'`).
  */
 import { readFileSync } from 'node:fs';
 import { EdgescopeError } from '../../../shared/errors';
@@ -37,6 +42,10 @@ export interface KernelEvent {
   parameterBytes: number;
   activationBytes: number;
   outputBytes: number;
+  /** 'device': durUs and tsUs are the device's (GPU timestamps); 'host': the kernel_time event's. */
+  timing: 'host' | 'device';
+  /** The kernel_time event's duration: the whole op on the CPU EP, the dispatch on an asynchronous EP. */
+  hostDurUs: number;
 }
 
 export interface TraceRun {
@@ -44,6 +53,8 @@ export interface TraceRun {
   durUs: number;
   kernels: KernelEvent[];
 }
+
+const DEVICE_EVENT_SEPARATOR = '&';
 
 export interface ParsedTrace {
   /** Every model_run, in order. */
@@ -99,7 +110,16 @@ function toKernel(e: TraceEvent): KernelEvent {
     parameterBytes: num(args.parameter_size),
     activationBytes: num(args.activation_size),
     outputBytes: num(args.output_size),
+    timing: 'host',
+    hostDurUs: e.dur ?? 0,
   };
+}
+
+/** Index of the run whose [ts, ts + dur] holds `ts`, scanning forward from `from`. */
+function runIndexAt(runs: readonly TraceRun[], ts: number, from: number): number {
+  let r = from;
+  while (r < runs.length && ts > runs[r].tsUs + runs[r].durUs) r++;
+  return r;
 }
 
 export function parseTrace(events: TraceEvent[]): ParsedTrace {
@@ -110,11 +130,36 @@ export function parseTrace(events: TraceEvent[]): ParsedTrace {
   const kernels = events.filter((e) => e.cat === 'Node' && e.name.endsWith(KERNEL_SUFFIX)).sort((a, b) => a.ts - b.ts);
   let r = 0;
   for (const k of kernels) {
-    while (r < runs.length && k.ts > runs[r].tsUs + runs[r].durUs) r++;
+    r = runIndexAt(runs, k.ts, r);
     if (r >= runs.length) break;
     if (k.ts >= runs[r].tsUs) runs[r].kernels.push(toKernel(k));
   }
+  applyDeviceTimes(runs, events);
   return { runs };
+}
+
+/** Replace host dispatch times by the device times of the programs each node ran. */
+function applyDeviceTimes(runs: TraceRun[], events: TraceEvent[]): void {
+  const device = events.filter((e) => e.cat === 'Api' && e.name.includes(DEVICE_EVENT_SEPARATOR)).sort((a, b) => a.ts - b.ts);
+  const perRun = runs.map(() => new Map<string, { tsUs: number; durUs: number }>());
+  let r = 0;
+  for (const e of device) {
+    r = runIndexAt(runs, e.ts, r);
+    if (r >= runs.length) break;
+    const node = e.name.slice(0, e.name.indexOf(DEVICE_EVENT_SEPARATOR));
+    const entry = perRun[r].get(node);
+    if (entry) entry.durUs += e.dur ?? 0;
+    else perRun[r].set(node, { tsUs: e.ts, durUs: e.dur ?? 0 });
+  }
+  runs.forEach((run, i) => {
+    for (const k of run.kernels) {
+      const d = perRun[i].get(k.name);
+      if (!d) continue;
+      k.timing = 'device';
+      k.tsUs = d.tsUs;
+      k.durUs = d.durUs;
+    }
+  });
 }
 
 /**
@@ -139,7 +184,8 @@ export interface AggregatedOp {
   durUs: number;
   durUsPerRun: number[];
   startOffsetUs: number;
-  /** The kernel event of the median run, for shapes and sizes. */
+  timing: 'host' | 'device';
+  /** The kernel event of the first run, for shapes and sizes. */
   sample: KernelEvent;
 }
 
@@ -164,6 +210,7 @@ export function aggregateOps(runs: TraceRun[]): AggregatedOp[] {
         durUs: median(durs),
         durUsPerRun: durs,
         startOffsetUs: median(offsets),
+        timing: events[0].timing,
         sample: events[0],
       };
     })
