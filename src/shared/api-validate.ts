@@ -3,7 +3,7 @@
  * Returns the request typed, or throws EdgescopeError('E_BAD_REQUEST') naming the
  * offending field. Unknown fields are rejected so typos do not pass silently.
  */
-import { API_METHODS, type ApiMethod, type ApiRequest, type ExportFormat, type ProfileRequest } from './api';
+import { API_METHODS, type ApiMethod, type ApiRequest, type ExportFormat, type ProfileRequest, type RunRef } from './api';
 import { EdgescopeError } from './errors';
 import type { GraphOptimizationLevel } from './report';
 
@@ -120,9 +120,15 @@ function emptyRequest(method: string, value: unknown): Record<string, never> {
   return {};
 }
 
-function jobIdRequest(method: string, value: unknown): { jobId: string } {
+function runRef(method: string, value: unknown, field: string): RunRef {
+  const obj = asObject(`${method}.${field}`, value);
+  onlyKeys(`${method}.${field}`, obj, ['variant', 'ep']);
+  return { variant: str(`${method}.${field}`, obj, 'variant', 64), ep: str(`${method}.${field}`, obj, 'ep', 32) };
+}
+
+function jobIdRequest(method: string, value: unknown, extraKeys: readonly string[] = []): { jobId: string } {
   const obj = asObject(method, value);
-  onlyKeys(method, obj, ['jobId', 'format']);
+  onlyKeys(method, obj, ['jobId', ...extraKeys]);
   const jobId = str(method, obj, 'jobId', 64);
   if (!/^[A-Za-z0-9_-]+$/.test(jobId)) fail(method, "'jobId' has invalid characters");
   return { jobId };
@@ -152,13 +158,15 @@ export function validateRequest<M extends ApiMethod>(method: M, value: unknown):
     case 'startProfile':
       return validateProfileRequest(value, method) as ApiRequest<M>;
     case 'cancelJob':
-    case 'getReport': {
-      const { jobId } = jobIdRequest(method, value);
-      if ((value as Obj).format !== undefined) fail(method, "unknown field 'format'");
-      return { jobId } as ApiRequest<M>;
+    case 'getReport':
+      return jobIdRequest(method, value) as ApiRequest<M>;
+    case 'compareRuns': {
+      const { jobId } = jobIdRequest(method, value, ['baseline', 'candidate']);
+      const obj = value as Obj;
+      return { jobId, baseline: runRef(method, obj.baseline, 'baseline'), candidate: runRef(method, obj.candidate, 'candidate') } as ApiRequest<M>;
     }
     case 'exportReport': {
-      const { jobId } = jobIdRequest(method, value);
+      const { jobId } = jobIdRequest(method, value, ['format']);
       const format = (value as Obj).format;
       if (!EXPORT_FORMATS.includes(format as ExportFormat)) fail(method, `'format' must be one of ${EXPORT_FORMATS.join(', ')}`);
       return { jobId, format } as ApiRequest<M>;

@@ -7,7 +7,7 @@
  * as ApiError {code, message}. Every request is validated by validateRequest()
  * (src/shared/api-validate.ts) before the engine sees it.
  */
-import type { BackendStatus, GraphOptimizationLevel, ModelInfo, PruneScope, Report } from './report';
+import type { BackendStatus, Comparison, GraphOptimizationLevel, ModelInfo, PruneScope, Report } from './report';
 
 export interface DemoModel {
   id: string;
@@ -67,6 +67,12 @@ export interface ApiError {
 
 export type ExportFormat = 'json' | 'html' | 'trace';
 
+/** One run of a report: a variant on an EP. */
+export interface RunRef {
+  variant: string;
+  ep: string;
+}
+
 export interface ExportedFile {
   fileName: string;
   mimeType: string;
@@ -85,6 +91,8 @@ export interface ApiCalls {
   cancelJob: { req: { jobId: string }; res: { cancelled: boolean } };
   getReport: { req: { jobId: string }; res: Report };
   exportReport: { req: { jobId: string; format: ExportFormat }; res: ExportedFile };
+  /** Any two runs of a finished job compared (the report holds each variant vs dense only). */
+  compareRuns: { req: { jobId: string; baseline: RunRef; candidate: RunRef }; res: Comparison };
 }
 
 export type ApiMethod = keyof ApiCalls;
@@ -116,6 +124,7 @@ export const API_METHODS: readonly ApiMethod[] = [
   'cancelJob',
   'getReport',
   'exportReport',
+  'compareRuns',
 ] as const;
 
 export const API_EVENTS: readonly ApiEventName[] = ['jobProgress', 'jobDone', 'jobFailed'] as const;

@@ -70,6 +70,17 @@ describe('engine API', () => {
     expect(html.fileName).toBe('mlp-lenet-300-100.report.html');
     const trace = await engine.call('exportReport', { jobId, format: 'trace' });
     expect(JSON.parse(trace.content).traceEvents.length).toBeGreaterThan(0);
+    // Any pair, in either direction: the reverse of the report's comparison inverts the speedup.
+    const reverse = await engine.call('compareRuns', { jobId, baseline: { variant: 'pruned-0.8', ep: 'cpu' }, candidate: { variant: 'dense', ep: 'cpu' } });
+    const forward = report.comparisons[0];
+    expect(reverse.speedupMedian).toBeCloseTo(1 / forward.speedupMedian, 9);
+    expect(reverse.ops.map((o) => o.name)).toEqual(forward.ops.map((o) => o.name));
+    await expect(engine.call('compareRuns', { jobId, baseline: { variant: 'dense', ep: 'cpu' }, candidate: { variant: 'dense', ep: 'webgpu' } })).rejects.toThrow(
+      /no run dense@webgpu in this report \(runs: dense@cpu, pruned-0.8@cpu\)/,
+    );
+    await expect(engine.call('compareRuns', { jobId, baseline: { variant: 'dense' }, candidate: { variant: 'dense', ep: 'cpu' } } as never)).rejects.toMatchObject({
+      code: 'E_BAD_REQUEST',
+    });
   });
 
   it('cancels a running job: it fails with E_CANCELLED', async () => {

@@ -24,6 +24,7 @@ import type {
 import { validateRequest } from '../../shared/api-validate';
 import { EdgescopeError, toApiError } from '../../shared/errors';
 import type { BackendStatus, Report } from '../../shared/report';
+import { compareRunPair } from './analysis/compare';
 import { DEMO_MODELS, demoModelPath, ensureDemoModel } from './model/demo-models';
 import { readModel } from './model/onnx-io';
 import { summarizeModel } from './model/summary';
@@ -230,6 +231,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     },
     getReport: async ({ jobId }) => finishedReport(jobId),
     exportReport: async ({ jobId, format }) => exportReport(jobId, format),
+    compareRuns: async ({ jobId, baseline, candidate }) => compareRunPair(finishedReport(jobId), baseline, candidate),
   };
 
   return {

@@ -27,7 +27,8 @@ import {
 import { attribute } from './analysis/attribution';
 import { opCost } from './analysis/op-cost';
 import { SourceGraph } from './analysis/source-graph';
-import { latencyStats, speedupOfMedians } from './analysis/stats';
+import { compareRuns } from './analysis/compare';
+import { latencyStats } from './analysis/stats';
 import { compareOutputs } from './analysis/verify';
 import { prunableLayerSparsity, pruneModel } from './compress/prune';
 import { ceilingsFor } from './machine/ceilings';
@@ -453,71 +454,3 @@ async function analyseTrace(result: RunResult, a: MeasureArgs): Promise<{ ops: O
   return { ops, spans };
 }
 
-function compareOps(baseline: RunReport, candidate: RunReport): OpComparison[] {
-  const byName = new Map(candidate.ops.map((o) => [o.name, o]));
-  const seen = new Set<string>();
-  const rows: OpComparison[] = baseline.ops.map((b) => {
-    const c = byName.get(b.name);
-    seen.add(b.name);
-    return {
-      name: b.name,
-      opType: b.opType,
-      baselineDurUs: b.durUs,
-      candidateDurUs: c?.durUs ?? null,
-      baselinePhases: b.phases,
-      candidatePhases: c?.phases ?? null,
-      speedup: c && c.durUs > 0 ? b.durUs / c.durUs : null,
-    };
-  });
-  for (const c of candidate.ops) {
-    if (seen.has(c.name)) continue;
-    rows.push({ name: c.name, opType: c.opType, baselineDurUs: null, candidateDurUs: c.durUs, baselinePhases: null, candidatePhases: c.phases, speedup: null });
-  }
-  return rows;
-}
-
-function comparison(baselineId: string, baseline: RunReport, baselineBytes: number, candidateId: string, candidate: RunReport, candidateBytes: number): Comparison {
-  const { speedup, ci95 } = speedupOfMedians(baseline.latenciesMs, candidate.latenciesMs);
-  return {
-    baseline: baselineId,
-    candidate: candidateId,
-    ep: candidate.ep,
-    baselineEp: baseline.ep,
-    batch: candidate.batch,
-    threads: candidate.threads,
-    baselineMedianMs: baseline.latencyMs.median,
-    candidateMedianMs: candidate.latencyMs.median,
-    speedupMedian: speedup,
-    ci95,
-    significant: ci95[0] > 1 || ci95[1] < 1,
-    baselineFileBytes: baselineBytes,
-    candidateFileBytes: candidateBytes,
-    ops: compareOps(baseline, candidate),
-  };
-}
-
-/** Each variant against dense on every EP; dense on every other EP against dense on the first. */
-export function compareRuns(variants: VariantReport[], eps: readonly string[]): Comparison[] {
-  const dense = variants.find((v) => v.id === 'dense');
-  if (!dense) return [];
-  const out: Comparison[] = [];
-  for (const ep of eps) {
-    const base = dense.runs.find((r) => r.ep === ep);
-    if (!base) continue;
-    for (const v of variants) {
-      if (v.id === 'dense') continue;
-      const run = v.runs.find((r) => r.ep === ep);
-      if (run) out.push(comparison('dense', base, dense.fileBytes, v.id, run, v.fileBytes));
-    }
-  }
-  const first = dense.runs.find((r) => r.ep === eps[0]);
-  if (first) {
-    for (const ep of eps.slice(1)) {
-      const other = dense.runs.find((r) => r.ep === ep);
-      if (other) out.push(comparison('dense', first, dense.fileBytes, 'dense', other, dense.fileBytes));
-    }
-  }
-  return out;
-}
-
-export type { BackendStatus, ModelInfo };
