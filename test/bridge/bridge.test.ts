@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startBridge, type Bridge } from '../../src/main/bridge/bridge';
 import { parseServerFrame, type ServerMessage } from '../../src/shared/transport/bridge-protocol';
+import type { Comparison } from '../../src/shared/report';
 import { RENDERER_CSP_HEADER } from '../../src/renderer/csp';
 import { FakeEngine } from './fake-engine';
 
@@ -73,6 +74,13 @@ function inbox(socket: WebSocket) {
       return new Promise((resolve) => waiters.push({ match, resolve }));
     },
   };
+}
+
+/** Starts a profile job of the fake engine over the socket and resolves with its id. */
+async function startJob(socket: WebSocket, box: ReturnType<typeof inbox>, id: number): Promise<string> {
+  socket.send(JSON.stringify({ type: 'call', id, method: 'startProfile', req: { modelPath: '/fake/resources/models/mlp-lenet-300-100.onnx', prune: [0.9] } }));
+  const started = await box.next((m) => m.type === 'result' && m.id === id);
+  return started.type === 'result' && started.ok ? (started.result as { jobId: string }).jobId : '';
 }
 
 describe('bridge', () => {
@@ -241,13 +249,36 @@ describe('bridge', () => {
     });
   });
 
+  describe('compareRuns', () => {
+    it('compares any two runs of a finished job, and names the runs a report has when asked for another', async () => {
+      const socket = await open();
+      const box = inbox(socket);
+      const jobId = await startJob(socket, box, 20);
+      const done = await box.next((m) => m.type === 'event' && m.event === 'jobDone' && m.payload.jobId === jobId);
+      const reported = done.type === 'event' && done.event === 'jobDone' ? done.payload.report.comparisons[0] : null;
+      expect(reported).toMatchObject({ baseline: 'dense', candidate: 'pruned-0.9', ep: 'cpu' });
+
+      const reverse = { baseline: { variant: 'pruned-0.9', ep: 'cpu' }, candidate: { variant: 'dense', ep: 'cpu' } };
+      socket.send(JSON.stringify({ type: 'call', id: 21, method: 'compareRuns', req: { jobId, ...reverse } }));
+      const reply = await box.next((m) => m.type === 'result' && m.id === 21);
+      const result = reply.type === 'result' && reply.ok ? (reply.result as Comparison) : null;
+      expect(result).toMatchObject({ baseline: 'pruned-0.9', candidate: 'dense', ep: 'cpu', baselineEp: 'cpu' });
+      expect(result?.speedupMedian).toBeCloseTo(1 / (reported?.speedupMedian ?? NaN), 12);
+      expect(result?.ops.length).toBe(reported?.ops.length);
+
+      socket.send(JSON.stringify({ type: 'call', id: 22, method: 'compareRuns', req: { jobId, ...reverse, candidate: { variant: 'dense', ep: 'webgpu' } } }));
+      expect(await box.next((m) => m.type === 'result' && m.id === 22)).toMatchObject({
+        ok: false,
+        error: { code: 'E_NOT_FOUND', message: 'no run dense@webgpu in this report (runs: dense@cpu, pruned-0.9@cpu)' },
+      });
+    });
+  });
+
   describe('events', () => {
     it('delivers job events and stops listening when the socket closes', async () => {
       const socket = await open();
       const box = inbox(socket);
-      socket.send(JSON.stringify({ type: 'call', id: 9, method: 'startProfile', req: { modelPath: '/fake/resources/models/mlp-lenet-300-100.onnx', prune: [0.9] } }));
-      const started = await box.next((m) => m.type === 'result' && m.id === 9);
-      const jobId = started.type === 'result' && started.ok ? (started.result as { jobId: string }).jobId : '';
+      const jobId = await startJob(socket, box, 9);
       const progress = await box.next((m) => m.type === 'event' && m.event === 'jobProgress');
       expect(progress).toMatchObject({ event: 'jobProgress', payload: { jobId, stage: 'prepare' } });
       const done = await box.next((m) => m.type === 'event' && m.event === 'jobDone');

@@ -1,16 +1,27 @@
 /**
  * An in-memory EngineApi with the real engine's observable behaviour (demo list, jobs that report progress
- * and finish with a report, cancellation, one-line ApiErrors), for transport and UI tests that must not
- * depend on onnxruntime. Every call is recorded so tests can check what reached the engine.
+ * and finish with a report, cancellation, comparison of any two runs, one-line ApiErrors), for transport and
+ * UI tests that must not depend on onnxruntime. Every call is recorded so tests can check what reached the
+ * engine, and a test can make a method fail with the error of its choice.
  */
+import { compareRunPair } from '../../src/main/engine/analysis/compare';
 import type { ApiEventName, ApiEvents, ApiMethod, ApiRequest, ApiResult, EngineApi, JobStage, ModelSummary } from '../../src/shared/api';
 import { EdgescopeError } from '../../src/shared/errors';
 import type { Report } from '../../src/shared/report';
-import { buildSampleReport } from '../renderer/fixtures/sample-report';
+import { buildSampleReport, type SampleReportOptions } from '../fixtures/reports/sample-report';
 
 export interface FakeEngineOptions {
   /** Delay between progress events of a job; the job takes six of them. */
   stepMs?: number;
+  /** The report every job ends with (the sample report's options; default: CPU only). */
+  report?: SampleReportOptions;
+}
+
+interface FakeJob {
+  report: Report;
+  timer: ReturnType<typeof setTimeout> | null;
+  /** Finished with its report (not running, not cancelled). */
+  done: boolean;
 }
 
 type Listener<E extends ApiEventName> = (payload: ApiEvents[E]) => void;
@@ -21,12 +32,16 @@ const STAGES: JobStage[] = ['prepare', 'ceilings', 'compress', 'run', 'analyse',
 export class FakeEngine implements EngineApi {
   readonly calls: { method: ApiMethod; req: unknown }[] = [];
   private readonly listeners = new Map<ApiEventName, Set<Listener<ApiEventName>>>();
-  private readonly jobs = new Map<string, { report: Report; timer: ReturnType<typeof setTimeout> | null }>();
+  private readonly jobs = new Map<string, FakeJob>();
   private nextJob = 1;
   private readonly stepMs: number;
+  private readonly reportOptions: SampleReportOptions;
+  /** Methods that fail, with the error they fail with, until deleted from here. */
+  readonly failing = new Map<ApiMethod, EdgescopeError>();
 
   constructor(options: FakeEngineOptions = {}) {
     this.stepMs = options.stepMs ?? 60;
+    this.reportOptions = options.report ?? {};
   }
 
   on<E extends ApiEventName>(event: E, listener: Listener<E>): () => void {
@@ -48,6 +63,8 @@ export class FakeEngine implements EngineApi {
 
   async call<M extends ApiMethod>(method: M, req: ApiRequest<M>): Promise<ApiResult<M>> {
     this.calls.push({ method, req });
+    const failure = this.failing.get(method);
+    if (failure) throw failure;
     return (await this.dispatch(method, req)) as ApiResult<M>;
   }
 
@@ -71,17 +88,21 @@ export class FakeEngine implements EngineApi {
         return this.summary(`/fake/imports/${fileName}`);
       }
       case 'listBackends':
-        return buildSampleReport().backends;
+        return buildSampleReport(this.reportOptions).backends;
       case 'startProfile':
         return this.startJob();
       case 'cancelJob':
         return this.cancel((req as ApiRequest<'cancelJob'>).jobId);
       case 'getReport':
-        return this.job((req as ApiRequest<'getReport'>).jobId).report;
+        return this.finished((req as ApiRequest<'getReport'>).jobId);
       case 'exportReport': {
         const { jobId, format } = req as ApiRequest<'exportReport'>;
-        const report = this.job(jobId).report;
+        const report = this.finished(jobId);
         return { fileName: `report-${jobId}.${format === 'trace' ? 'trace.json' : format}`, mimeType: format === 'html' ? 'text/html' : 'application/json', content: JSON.stringify(report) };
+      }
+      case 'compareRuns': {
+        const { jobId, baseline, candidate } = req as ApiRequest<'compareRuns'>;
+        return compareRunPair(this.finished(jobId), baseline, candidate);
       }
     }
   }
@@ -90,15 +111,21 @@ export class FakeEngine implements EngineApi {
     return { ...buildSampleReport().model, path };
   }
 
-  private job(jobId: string): { report: Report; timer: ReturnType<typeof setTimeout> | null } {
+  private job(jobId: string): FakeJob {
     const job = this.jobs.get(jobId);
     if (!job) throw new EdgescopeError('E_NOT_FOUND', `no job ${jobId}`);
     return job;
   }
 
+  private finished(jobId: string): Report {
+    const job = this.job(jobId);
+    if (!job.done) throw new EdgescopeError('E_NOT_FOUND', `job ${jobId} has no report (still running, failed or cancelled)`);
+    return job.report;
+  }
+
   private startJob(): { jobId: string } {
     const jobId = `job-${this.nextJob++}`;
-    const job = { report: buildSampleReport(), timer: null as ReturnType<typeof setTimeout> | null };
+    const job: FakeJob = { report: buildSampleReport(this.reportOptions), timer: null, done: false };
     this.jobs.set(jobId, job);
     const step = (index: number): void => {
       if (index < STAGES.length) {
@@ -106,6 +133,7 @@ export class FakeEngine implements EngineApi {
         job.timer = setTimeout(() => step(index + 1), this.stepMs);
       } else {
         job.timer = null;
+        job.done = true;
         this.emit('jobDone', { jobId, report: job.report });
       }
     };

@@ -3,34 +3,20 @@
  * loopback bridge in front of the real engine, driven in Debian's Chromium through playwright-core.
  *
  * The flow a user takes: open the LeNet-300-100 demo, profile it on the CPU with a 90% pruned variant, read
- * the timeline (both lanes drawn on one axis, counter tracks), hover a span, zoom, read the comparison and
- * export. Screenshots land in /tmp/app-*.png for a person to look at.
+ * the timeline (both lanes drawn on one axis, counter tracks), hover a span, zoom, read the comparison, pick
+ * another pair of runs to compare, and export. Screenshots land in /tmp/app-*.png for a person to look at.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBridge, type Bridge } from '../../src/main/bridge/bridge';
 import { createEngine, type Engine } from '../../src/main/engine/engine';
+import { hoverFirstSpan, numberAttribute, openApp, requirePrerequisites, STATIC_DIR } from './browser-app';
 
-const CHROMIUM = '/usr/bin/chromium';
-const STATIC_DIR = resolve(__dirname, '../../dist/renderer');
 const MODELS_DIR = resolve(__dirname, '../../resources/models');
 const DEMO_ID = 'mlp-lenet-300-100';
-
-function requirePrerequisites(): void {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) to run the browser tests`);
-  }
-  if (!existsSync(join(STATIC_DIR, 'index.html'))) {
-    throw new Error(`${STATIC_DIR}/index.html is missing: run \`npm run build:renderer\` (npm test does it in pretest)`);
-  }
-}
-
-async function numberAttribute(page: Page, selector: string, name: string): Promise<number> {
-  return Number(await page.locator(selector).first().getAttribute(name));
-}
 
 describe('the app in Chromium, over the bridge, with the real engine', () => {
   let workDir: string;
@@ -38,25 +24,15 @@ describe('the app in Chromium, over the bridge, with the real engine', () => {
   let bridge: Bridge;
   let browser: Browser;
   let page: Page;
-  const pageProblems: string[] = [];
+  let pageProblems: string[] = [];
 
   beforeAll(async () => {
     requirePrerequisites();
     workDir = mkdtempSync(join(tmpdir(), 'edgescope-e2e-'));
     engine = createEngine({ workspaceDir: join(workDir, 'workspace'), cacheDir: join(workDir, 'cache') });
     bridge = await startBridge({ engine, staticDir: STATIC_DIR });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-    });
-    const context = await browser.newContext({ viewport: { width: 1480, height: 940 }, acceptDownloads: true });
-    page = await context.newPage();
     // Console errors include CSP violations: the page must run under its policy without any.
-    page.on('console', (message) => {
-      if (message.type() === 'error') pageProblems.push(`console: ${message.text()}`);
-    });
-    page.on('pageerror', (error) => pageProblems.push(`page error: ${error.message}`));
-    await page.goto(bridge.url);
+    ({ browser, page, problems: pageProblems } = await openApp(bridge.url));
   });
 
   afterAll(async () => {
@@ -125,19 +101,13 @@ describe('the app in Chromium, over the bridge, with the real engine', () => {
   });
 
   it('shows an op tooltip on hover and zooms with the wheel', async () => {
-    const canvas = page.getByTestId('timeline').locator('canvas');
-    const box = await canvas.boundingBox();
-    if (!box) throw new Error('the timeline canvas has no box');
-    await canvas.scrollIntoViewIfNeeded();
-    const laneBox = await canvas.boundingBox();
-    if (!laneBox) throw new Error('the timeline canvas has no box');
-    const denseLaneY = laneBox.y + 6 + 12;
-    // Sweep along the dense lane until the pointer is over a span.
+    const { box: laneBox, laneY: denseLaneY } = await hoverFirstSpan(page, 0);
     const tooltip = page.getByTestId('span-tooltip');
-    for (let x = laneBox.x + 2; x < laneBox.x + laneBox.width && !(await tooltip.isVisible()); x += 3) {
-      await page.mouse.move(x, denseLaneY);
-    }
     expect(await tooltip.textContent()).toMatch(/memory.*compute.*overhead/s);
+    expect(await page.getByTestId('tooltip-provider').textContent()).toBe('CPUExecutionProvider');
+    expect(await page.getByTestId('tooltip-timing').textContent()).toBe('host (host-side kernel time)');
+    // One provider only: nothing is striped, so there is no provider legend.
+    expect(await page.getByTestId('provider-legend').count()).toBe(0);
     await page.getByTestId('timeline').screenshot({ path: '/tmp/app-4-tooltip.png' });
 
     const before = await numberAttribute(page, '[data-testid="timeline"]', 'data-span-count');
@@ -146,6 +116,49 @@ describe('the app in Chromium, over the bridge, with the real engine', () => {
     await expect.poll(() => numberAttribute(page, '[data-testid="timeline"]', 'data-span-count')).toBeLessThan(before);
     await page.mouse.move(laneBox.x + laneBox.width / 2, laneBox.y + laneBox.height + 40);
     await page.getByTestId('timeline').screenshot({ path: '/tmp/app-5-zoomed.png' });
+  });
+
+  it("compares any two runs: the report's first comparison by default, then the pair the user picks", async () => {
+    const pair = page.getByTestId('pair-comparison');
+    const reportRow = page.locator('[data-testid="comparison-row"][data-candidate="pruned-0.9"]');
+    await expect.poll(() => pair.getAttribute('data-candidate')).toBe('pruned-0.9@cpu');
+    expect(await pair.getAttribute('data-baseline')).toBe('dense@cpu');
+    expect(await reportRow.getAttribute('class')).toContain('selected');
+    const reportSpeedup = Number(await reportRow.getAttribute('data-speedup'));
+    expect(reportSpeedup).toBeGreaterThan(0);
+    // The engine compares the default pair exactly as the report did.
+    expect(Number(await pair.getAttribute('data-speedup'))).toBeCloseTo(reportSpeedup, 12);
+    for (const select of ['baseline-select', 'candidate-select']) {
+      expect(await page.getByTestId(select).locator('option').allTextContents()).toEqual(['dense@cpu', 'pruned-0.9@cpu']);
+    }
+
+    await page.getByTestId('baseline-select').selectOption('pruned-0.9@cpu');
+    await page.getByTestId('candidate-select').selectOption('dense@cpu');
+    await expect.poll(() => pair.getAttribute('data-candidate')).toBe('dense@cpu');
+    expect(await pair.getAttribute('data-baseline')).toBe('pruned-0.9@cpu');
+    expect(await reportRow.getAttribute('class')).not.toContain('selected');
+    // Shown with two decimals: the inverse of the report's speed-up, to within that rounding.
+    const shown = Number((await page.getByTestId('pair-speedup').textContent())?.replace('×', ''));
+    expect(Math.abs(shown - 1 / reportSpeedup)).toBeLessThanOrEqual(0.005 + 1e-9);
+    expect(Number(await pair.getAttribute('data-speedup'))).toBeCloseTo(1 / reportSpeedup, 9);
+    expect(await pair.textContent()).toContain('Per op: pruned-0.9@cpu → dense@cpu');
+    const opRows = pair.getByTestId('op-comparison-table').locator('tbody tr');
+    expect(await opRows.count()).toBeGreaterThan(0);
+    // Both phase bars on every op (the LeNet ops all ran in both variants).
+    expect(await opRows.first().locator('svg.phase-bar').count()).toBe(2);
+    expect(await page.getByTestId('error-line').count()).toBe(0);
+
+    await page.getByTestId('comparison-panel').scrollIntoViewIfNeeded();
+    await page.setViewportSize({ width: 1480, height: 1500 });
+    await page.getByTestId('comparison-panel').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: '/tmp/app-compare.png' });
+    await page.setViewportSize({ width: 1480, height: 940 });
+
+    // A row of the report's comparisons picks its pair again.
+    await reportRow.click();
+    await expect.poll(() => pair.getAttribute('data-baseline')).toBe('dense@cpu');
+    expect(await pair.getAttribute('data-candidate')).toBe('pruned-0.9@cpu');
+    expect(await page.getByTestId('baseline-select').inputValue()).toBe('dense@cpu');
   });
 
   it('exports the report as a JSON download', async () => {

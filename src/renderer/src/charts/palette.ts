@@ -28,3 +28,29 @@ export function laneDash(lane: number): string {
 export const SPAN_LABEL_COLOR = '#ffffff';
 export const RUN_BAND_COLORS: readonly [string, string] = ['#f1f3f6', '#e8ebf0'];
 export const HIGHLIGHT_COLOR = '#1b1f24';
+
+/**
+ * Ops that ran on another execution provider than the CPU EP carry a thin stripe on top of their span, in
+ * the provider's colour; the phase colours below it stay as they are. Known providers keep one colour in
+ * every report; others take the fallbacks in the order they occur. All are darker and more saturated than
+ * the phase hues, so a stripe never reads as a phase.
+ */
+const PROVIDER_COLORS: Readonly<Record<string, string>> = {
+  WebGpuExecutionProvider: '#7a35c9',
+  CUDAExecutionProvider: '#4f8a00',
+  TensorrtExecutionProvider: '#1d6b4a',
+  DmlExecutionProvider: '#b3176a',
+  CoreMLExecutionProvider: '#c2410c',
+};
+const FALLBACK_PROVIDER_COLORS: readonly string[] = ['#1f2933', '#8a6d00', '#0e7490'];
+
+/** The stripe colour of each of `providers` (those off the CPU EP), in their order. */
+export function providerColors(providers: readonly string[]): Map<string, string> {
+  const colors = new Map<string, string>();
+  let fallback = 0;
+  for (const provider of providers) {
+    if (colors.has(provider)) continue;
+    colors.set(provider, PROVIDER_COLORS[provider] ?? FALLBACK_PROVIDER_COLORS[fallback++ % FALLBACK_PROVIDER_COLORS.length]);
+  }
+  return colors;
+}

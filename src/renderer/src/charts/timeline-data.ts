@@ -26,6 +26,8 @@ export interface LaneSpan {
   /** Index of the profiled run. */
   run: number;
   shares: PhaseShares;
+  /** The op's execution provider when it is not the CPU EP's (the lane marks such ops); null on the CPU EP. */
+  offCpuProvider: string | null;
 }
 
 export interface TimelineLane {
@@ -71,6 +73,8 @@ export interface UnavailableCounters {
 
 export interface TimelineData {
   lanes: TimelineLane[];
+  /** Every execution provider an op of any lane ran on, the CPU EP's included, in lane order. */
+  providers: string[];
   /** In the order the first lane reports them. */
   counterTracks: CounterTrack[];
   unavailableCounters: UnavailableCounters[];
@@ -80,6 +84,14 @@ export interface TimelineData {
   runsExtentMs: [number, number];
   /** Runs plus every counter sample: how far one may zoom out. */
   fullExtentMs: [number, number];
+}
+
+/** onnxruntime's name of the CPU EP: ops on any other provider are marked on the timeline. */
+export const CPU_PROVIDER = 'CPUExecutionProvider';
+
+/** 'WebGpuExecutionProvider' -> 'WebGpu': a provider's name without onnxruntime's suffix. */
+export function providerShortName(provider: string): string {
+  return provider.replace(/ExecutionProvider$/, '') || provider;
 }
 
 export function laneLabel(lane: Pick<TimelineLane, 'variantId' | 'ep'>): string {
@@ -105,7 +117,17 @@ function buildLane(variantId: string, run: RunReport): TimelineLane {
   const shares = run.ops.map((op) => phaseShares(op.phases));
   const spans = run.spans
     .filter((span) => span.op >= 0 && span.op < run.ops.length)
-    .map((span) => ({ startMs: span.startMs - originMs, durMs: Math.max(0, span.durMs), opIndex: span.op, run: span.run, shares: shares[span.op] }))
+    .map((span) => {
+      const { provider } = run.ops[span.op];
+      return {
+        startMs: span.startMs - originMs,
+        durMs: Math.max(0, span.durMs),
+        opIndex: span.op,
+        run: span.run,
+        shares: shares[span.op],
+        offCpuProvider: provider === CPU_PROVIDER ? null : provider,
+      };
+    })
     .sort((a, b) => a.startMs - b.startMs);
   const runWindows = run.profiledRuns.map((w) => ({ startMs: w.startMs - originMs, endMs: w.endMs - originMs }));
   return { key: `${variantId}@${run.ep}`, variantId, ep: run.ep, run, originMs, spans, runWindows };
@@ -129,6 +151,7 @@ function extentOf(values: number[], fallback: [number, number]): [number, number
 
 export function buildTimelineData(report: Report): TimelineData {
   const lanes = report.variants.flatMap((variant) => variant.runs.map((run) => buildLane(variant.id, run)));
+  const providers = [...new Set(lanes.flatMap((lane) => lane.spans.map((span) => lane.run.ops[span.opIndex].provider)))];
 
   const tracks = new Map<string, CounterTrack>();
   const unavailable = new Map<string, UnavailableCounters>();
@@ -165,5 +188,5 @@ export function buildTimelineData(report: Report): TimelineData {
   const firstRunExtentMs = extentOf(firstRunEdges, runsExtentMs);
   const counterEdges = counterTracks.flatMap((t) => t.lines.flatMap((l) => [l.points[0][0], l.points[l.points.length - 1][0]]));
   const fullExtentMs = extentOf([...runsExtentMs, ...counterEdges], runsExtentMs);
-  return { lanes, counterTracks, unavailableCounters: [...unavailable.values()], firstRunExtentMs, runsExtentMs, fullExtentMs };
+  return { lanes, providers, counterTracks, unavailableCounters: [...unavailable.values()], firstRunExtentMs, runsExtentMs, fullExtentMs };
 }

@@ -1,6 +1,6 @@
 /**
  * Paints laid-out timeline rectangles (./timeline-layout.ts) on a 2D canvas. Fills are batched by colour:
- * one fillStyle change per phase for the whole frame, however many spans there are.
+ * one fillStyle change per phase, and per provider stripe, for the whole frame, however many spans there are.
  */
 import { HIGHLIGHT_COLOR, PHASE_COLORS, PHASES, RUN_BAND_COLORS, SPAN_LABEL_COLOR } from './palette';
 import type { RunBandRect, SpanRect } from './timeline-layout';
@@ -12,12 +12,16 @@ export interface TimelineFrame {
   runBands: readonly RunBandRect[];
   rects: readonly SpanRect[];
   highlighted: SpanRect | null;
+  /** Stripe colour of each provider other than the CPU EP (see providerColors in ./palette.ts). */
+  providerColors: ReadonlyMap<string, string>;
 }
 
 const LABEL_FONT = '10px system-ui, -apple-system, "Segoe UI", sans-serif';
 const LABEL_PAD_PX = 3;
 /** Spans at least this wide get a hairline gap on their right, so back-to-back ops stay distinguishable. */
 const GAP_MIN_WIDTH_PX = 4;
+/** Height of the stripe on top of an op that ran off the CPU EP: visible, yet most of the span shows phases. */
+export const PROVIDER_STRIPE_PX = 3;
 
 /** The longest prefix of `text` (with an ellipsis when cut) that fits in `maxWidthPx`, or null. */
 function fitLabel(ctx: CanvasRenderingContext2D, text: string, maxWidthPx: number): string | null {
@@ -48,6 +52,13 @@ export function drawTimeline(ctx: CanvasRenderingContext2D, frame: TimelineFrame
       for (const segment of rect.segments) {
         if (segment.phase === phase) ctx.fillRect(segment.xPx, rect.yPx, segment.widthPx, rect.heightPx);
       }
+    }
+  }
+
+  for (const [provider, color] of frame.providerColors) {
+    ctx.fillStyle = color;
+    for (const rect of frame.rects) {
+      if (rect.offCpuProvider === provider) ctx.fillRect(rect.xPx, rect.yPx, rect.widthPx, PROVIDER_STRIPE_PX);
     }
   }
 

@@ -10,6 +10,8 @@
  *   which the hardware did the work.
  * - A span narrower than `splitMinWidthPx` is one segment in its dominant phase (a split would be noise),
  *   and no span is narrower than `minWidthPx`, so every op stays visible at any zoom.
+ * - A rectangle carries its op's provider when that is not the CPU EP, whatever its width: the mark of an
+ *   op that ran elsewhere is drawn over the phases, so it never replaces them.
  */
 import type { ScaleLinear } from 'd3';
 import { PHASES, type Phase } from './palette';
@@ -38,6 +40,8 @@ export interface SpanRect {
   segments: Segment[];
   /** Op name when the rectangle is wide enough to carry it. */
   label: string | null;
+  /** The op's execution provider when it is not the CPU EP; null on the CPU EP. */
+  offCpuProvider: string | null;
 }
 
 export interface RunBandRect {
@@ -112,6 +116,7 @@ export function layoutSpans(lanes: TimelineLane[], x: TimeScale, bands: LaneBand
         heightPx: band.heightPx,
         segments,
         label: widthPx >= options.labelMinWidthPx ? lane.run.ops[span.opIndex].name : null,
+        offCpuProvider: span.offCpuProvider,
       });
     });
   });

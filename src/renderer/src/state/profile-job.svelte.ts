@@ -22,6 +22,8 @@ export class ProfileJob {
   progress = $state<JobProgress | null>(null);
   /** Raw: a report is large and immutable; deep reactivity would only cost. */
   report = $state.raw<Report | null>(null);
+  /** The job `report` came from: calls about the report (export, compare) name it, not a newer running job. */
+  reportJobId = $state<string | null>(null);
 
   private readonly unclaimed = new Map<string, JobEvent>();
   private readonly unsubscribe: (() => void)[];
@@ -94,6 +96,7 @@ export class ProfileJob {
         break;
       case 'done':
         this.report = event.payload.report;
+        this.reportJobId = event.payload.jobId;
         this.phase = 'done';
         break;
       case 'failed':

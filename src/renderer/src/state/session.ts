@@ -5,6 +5,7 @@ import { Catalog } from './catalog.svelte';
 import type { ErrorLine } from './error-line.svelte';
 import { OpenModel } from './open-model.svelte';
 import { ProfileJob } from './profile-job.svelte';
+import { RunComparison } from './run-comparison.svelte';
 import { RunConfig } from './run-config.svelte';
 
 export interface Session {
@@ -14,6 +15,7 @@ export interface Session {
   model: OpenModel;
   config: RunConfig;
   job: ProfileJob;
+  comparison: RunComparison;
 }
 
 /** Connects to the engine and builds the session on it; throws when there is no engine to connect to. */
@@ -33,5 +35,6 @@ export function createSession(errors: ErrorLine): Session {
     model: new OpenModel(client, errors, () => void catalog.refreshRecents()),
     config: new RunConfig(),
     job,
+    comparison: new RunComparison(client, errors),
   };
 }
