@@ -27,6 +27,15 @@ describe('engine API', () => {
     expect(cnn.path).toBe(join(REPO_ROOT, 'resources/models/cnn-small.onnx'));
   });
 
+  it('generates an EIE benchmark layer on first open (large demo models are never committed)', async () => {
+    const fc8 = (await engine.call('listDemoModels', {})).find((d) => d.id === 'fc-alexnet-fc8')!;
+    expect(fc8.path).toBe(join(dir, 'cache', 'models', 'fc-alexnet-fc8.onnx'));
+    const summary = await engine.call('openModel', { path: fc8.path });
+    expect(summary.inputs).toEqual([{ name: 'x', dtype: 'float32', shape: ['batch', 4096] }]);
+    expect(summary.parameterCount).toBe(4096 * 1000);
+    expect(summary.opHistogram).toEqual({ MatMul: 1 });
+  });
+
   it('opens a model, remembers it, and imports dropped bytes', async () => {
     const path = join(REPO_ROOT, 'resources/models/mlp-lenet-300-100.onnx');
     const summary = await engine.call('openModel', { path });
