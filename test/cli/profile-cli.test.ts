@@ -101,6 +101,7 @@ describe('bad input: one clear line on stderr, non-zero exit, nothing written', 
     ['a sparsity outside [0, 1)', ['profile', '--prune', '1.5'], /--prune sparsity must be in \[0, 1\), got '1\.5'/],
     ['a malformed flag value', ['profile', '--threads', 'two'], /--threads must be an integer >= 1, got 'two'/],
     ['an unknown flag', ['profile', '--frobnicate'], /Unknown option '--frobnicate'/],
+    ['an unknown demo model', ['profile', '--demo', 'resnet'], /unknown demo model 'resnet' \(demos: cnn-small, mlp-lenet-300-100, /],
   ];
 
   for (const [what, args, message] of cases) {

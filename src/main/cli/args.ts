@@ -7,10 +7,13 @@ import type { ProfileRequest } from '../../shared/api';
 import { validateProfileRequest } from '../../shared/api-validate';
 import { EdgescopeError } from '../../shared/errors';
 import type { GraphOptimizationLevel } from '../../shared/report';
+import { DEMO_MODELS } from '../engine/model/demo-models';
 
 export interface ProfileCommand {
   command: 'profile';
   model?: string;
+  /** A demo model id (--demo); generated on first use when it is not bundled. */
+  demo?: string;
   request: Omit<ProfileRequest, 'modelPath'>;
   outDir: string;
   json: boolean;
@@ -32,6 +35,7 @@ commands:
   help, version
 
 profile options:
+  --demo ID              a demo model instead of MODEL: ${DEMO_MODELS.map((d) => d.id).join(', ')}
   --ep EP[,EP...]        execution providers (cpu, webgpu, cuda, tensorrt, dml, coreml); default cpu
   --threads N            intra-op threads (default: physical cores)
   --batch N              batch size for the batch dimension (default 1)
@@ -98,6 +102,7 @@ export function parseCommand(argv: string[]): Command {
         'opt-level': { type: 'string' },
         seed: { type: 'string' },
         out: { type: 'string' },
+        demo: { type: 'string' },
         json: { type: 'boolean' },
       },
     });
@@ -159,7 +164,11 @@ export function parseCommand(argv: string[]): Command {
   };
   // The same validation the app's requests get (ranges, EP names, levels).
   const { modelPath: _placeholder, ...validated } = validateProfileRequest({ modelPath: 'model.onnx', ...stripUndefined(request) }, 'profile');
-  return { command: 'profile', model: positionals[0], request: validated, outDir: v.out ?? 'edgescope-out', json };
+  if (v.demo !== undefined) {
+    if (positionals[0]) bad('give either a model path or --demo, not both');
+    if (!DEMO_MODELS.some((d) => d.id === v.demo)) bad(`unknown demo model '${v.demo}' (demos: ${DEMO_MODELS.map((d) => d.id).join(', ')})`);
+  }
+  return { command: 'profile', model: positionals[0], demo: v.demo, request: validated, outDir: v.out ?? 'edgescope-out', json };
 }
 
 function stripUndefined<T extends object>(o: T): T {

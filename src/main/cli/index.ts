@@ -50,8 +50,8 @@ function progressPrinter(): { update(stage: string, fraction: number, message: s
 
 async function profile(cmd: ProfileCommand, argv: string[]): Promise<number> {
   const env = engineEnv();
-  const spec = DEMO_MODELS.find((d) => d.id === DEFAULT_DEMO_MODEL_ID)!;
-  const modelPath = cmd.model ? resolve(cmd.model) : await resolveModelPath(demoModelPath(spec, env.demoDirs), env.demoDirs);
+  const spec = DEMO_MODELS.find((d) => d.id === (cmd.demo ?? DEFAULT_DEMO_MODEL_ID))!;
+  const modelPath = await resolveModelPath(cmd.model ? resolve(cmd.model) : demoModelPath(spec, env.demoDirs), env.demoDirs);
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   process.once('SIGINT', onSignal);
