@@ -238,6 +238,25 @@ export interface CounterSeries {
   source: string;
 }
 
+export interface ProviderShare {
+  /** onnxruntime's provider name, e.g. 'CPUExecutionProvider'. */
+  provider: string;
+  ops: number;
+  /** Sum of the ops' median durations. */
+  durUs: number;
+  /** durUs over all ops' durUs. */
+  share: number;
+}
+
+/** Where the ops of a run executed: per provider, what fell back from the run's EP, and host<->device copies. */
+export interface Placement {
+  byProvider: ProviderShare[];
+  /** Ops that ran on another provider than the run's EP (CPU fallbacks). */
+  fallbackOps: string[];
+  /** Memcpy nodes (host<->device copies). */
+  copies: { ops: number; durUs: number; bytes: number };
+}
+
 export interface RunReport {
   ep: string;
   threads: number;
@@ -256,6 +275,7 @@ export interface RunReport {
   spans: TimelineSpan[];
   counters: CounterSeries[];
   totals: { opUs: number; memoryUs: number; computeUs: number; overheadUs: number };
+  placement: Placement;
   ceilings: Ceilings;
 }
 

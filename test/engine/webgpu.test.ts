@@ -37,6 +37,9 @@ describe('dense vs pruned on CPU and WebGPU', () => {
     expect(gpu.ops.find((o) => o.opType === 'Conv')?.flops).toBeGreaterThan(0);
     expect(gpu.ceilings.ep).toBe('webgpu');
     expect(gpu.spans.length).toBe(gpu.ops.length * 2);
+    expect(gpu.placement.byProvider[0].provider).toBe('WebGpuExecutionProvider');
+    expect(gpu.placement.byProvider.reduce((s, p) => s + p.share, 0)).toBeCloseTo(1, 9);
+    expect(report.variants[0].runs[0].placement.fallbackOps).toEqual([]);
 
     const pairs = report.comparisons.map((c) => `${c.candidate}@${c.ep} vs ${c.baseline}@${c.baselineEp}`);
     expect(pairs).toEqual(['pruned-0.9@cpu vs dense@cpu', 'pruned-0.9@webgpu vs dense@webgpu', 'dense@webgpu vs dense@cpu']);

@@ -28,6 +28,7 @@ import { attribute } from './analysis/attribution';
 import { opCost } from './analysis/op-cost';
 import { SourceGraph } from './analysis/source-graph';
 import { compareRuns } from './analysis/compare';
+import { placementOf } from './analysis/placement';
 import { latencyStats } from './analysis/stats';
 import { compareOutputs } from './analysis/verify';
 import { prunableLayerSparsity, pruneModel } from './compress/prune';
@@ -409,6 +410,7 @@ async function measureRun(a: MeasureArgs): Promise<{ run: RunReport; result: Run
       computeUs: ops.reduce((s, o) => s + o.phases.computeUs, 0),
       overheadUs: ops.reduce((s, o) => s + o.phases.overheadUs, 0),
     },
+    placement: placementOf(ops, a.ep),
     ceilings: a.ceilings,
   };
   return { run, result };

@@ -83,6 +83,11 @@ const run = object({
   spans: array(object({ op: int, run: int, startMs: num, durMs: nonNeg })),
   counters: array(counter),
   totals: object({ opUs: nonNeg, memoryUs: nonNeg, computeUs: nonNeg, overheadUs: nonNeg }),
+  placement: object({
+    byProvider: array(object({ provider: str, ops: int, durUs: nonNeg, share: { type: 'number', minimum: 0, maximum: 1 } })),
+    fallbackOps: array(str),
+    copies: object({ ops: int, durUs: nonNeg, bytes: nonNeg }),
+  }),
   ceilings,
 });
 

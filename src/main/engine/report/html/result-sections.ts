@@ -78,6 +78,9 @@ export function renderSummary(report: Report): SafeHtml {
   <div class="muted">median of ${run.latencyMs.n} runs · 95% CI ${formatDurationMs(run.latencyMs.ci95[0])} – ${formatDurationMs(run.latencyMs.ci95[1])} · p99 ${formatDurationMs(run.latencyMs.p99)}</div>
   ${splitBar(run.totals, true)}
   <div class="muted">${PHASE_ORDER.map((phase) => `${phase} ${formatPercent(shares[phase], 0)}`).join(' · ')} of ${formatDurationUs(run.totals.opUs)} profiled op time</div>
+  <div class="muted">ran on ${run.placement.byProvider.map((p) => `${p.provider.replace(/ExecutionProvider$/, '')} ${formatPercent(p.share, 0)} (${p.ops} ops)`).join(' · ')}${
+    run.placement.fallbackOps.length > 0 ? ` · ${run.placement.fallbackOps.length} fell back from ${run.ep}` : ''
+  }${run.placement.copies.ops > 0 ? ` · ${run.placement.copies.ops} copies, ${formatDurationUs(run.placement.copies.durUs)}` : ''}</div>
 </section>`;
   });
   const comparisonCards = report.comparisons.map((comparison) => {
