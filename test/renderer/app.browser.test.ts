@@ -91,6 +91,8 @@ describe('the app in Chromium, over the bridge, with the real engine', () => {
     expect(await row.count()).toBe(1);
     expect(await row.textContent()).toMatch(/dense → pruned-0\.9.*×/);
     expect(await page.getByTestId('latency-row').count()).toBe(2);
+    // Every op of a CPU run ran on the CPU provider.
+    expect(await page.getByTestId('placement').allTextContents()).toEqual(['CPU 100%', 'CPU 100%'].map((t) => expect.stringContaining(t)));
     expect(await page.getByTestId('op-comparison-table').locator('tbody tr').count()).toBeGreaterThan(0);
     await page.screenshot({ path: '/tmp/app-2-results.png' });
     await timeline.screenshot({ path: '/tmp/app-3-timeline.png' });
