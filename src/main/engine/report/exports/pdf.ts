@@ -1,0 +1,67 @@
+/**
+ * PDF from the self-contained HTML report, printed by a headless Chromium or Chrome
+ * found on this machine (the app prints with Electron instead). No browser: a clear
+ * error naming what was looked for.
+ */
+import { spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { EdgescopeError } from '../../../../shared/errors';
+
+const BROWSER_NAMES = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable', 'chrome'];
+const PRINT_TIMEOUT_MS = 60_000;
+
+function executable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** EDGESCOPE_CHROMIUM, else the first Chromium/Chrome on PATH. */
+export function findChromium(env: NodeJS.ProcessEnv = process.env): string | null {
+  if (env.EDGESCOPE_CHROMIUM) return executable(env.EDGESCOPE_CHROMIUM) ? env.EDGESCOPE_CHROMIUM : null;
+  for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
+    for (const name of BROWSER_NAMES) if (executable(join(dir, name))) return join(dir, name);
+  }
+  return null;
+}
+
+export async function htmlToPdf(htmlPath: string, pdfPath: string, browser = findChromium()): Promise<void> {
+  if (!browser) {
+    throw new EdgescopeError(
+      'E_OUTPUT',
+      `PDF export needs Chromium or Chrome, and none was found (looked for ${BROWSER_NAMES.join(', ')} on PATH; set EDGESCOPE_CHROMIUM to its path), or open report.html and print it`,
+    );
+  }
+  const temp = `${pdfPath}.${process.pid}.tmp.pdf`;
+  const args = [
+    '--headless', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update',
+    '--disable-sync', '--no-pdf-header-footer', '--run-all-compositor-stages-before-draw', '--virtual-time-budget=5000',
+    ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
+    `--print-to-pdf=${temp}`,
+    pathToFileURL(htmlPath).href,
+  ];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn(browser, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+      const timer = setTimeout(() => child.kill('SIGKILL'), PRINT_TIMEOUT_MS);
+      child.on('error', (err) => reject(new EdgescopeError('E_OUTPUT', `could not start ${browser}: ${err.message}`)));
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        if (code === 0) resolve();
+        else reject(new EdgescopeError('E_OUTPUT', `${browser} failed to print the PDF (exit ${code}): ${stderr.trim().split('\n').pop() ?? ''}`));
+      });
+    });
+    await rename(temp, pdfPath);
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw err;
+  }
+}
