@@ -23,6 +23,7 @@ export type Command =
   | ProfileCommand
   | { command: 'summary'; model: string; json: boolean }
   | { command: 'backends'; json: boolean }
+  | { command: 'devices'; json: boolean }
   | { command: 'help' }
   | { command: 'version' };
 
@@ -32,6 +33,8 @@ commands:
   profile [MODEL.onnx]   profile a model (default: the bundled demo model) and write a report
   summary MODEL.onnx     print a model's inputs, outputs, ops, parameters and sparsity
   backends               list the execution providers and why any is unavailable
+  devices                list the CPU, memory, GPUs and accelerators, and which EPs could drive each
+                         (--json for JSON; EDGESCOPE_SYSFS_ROOT reads another sysfs tree than /sys)
   help, version
 
 profile options:
@@ -110,7 +113,7 @@ export function parseCommand(argv: string[]): Command {
     bad((err as Error).message.split('\n')[0]);
   }
   const { values: v, positionals } = parsed;
-  if (positionals.length > 1) bad(`expected at most one model path, got ${positionals.length}: ${positionals.join(' ')}`);
+  if (command !== 'devices' && positionals.length > 1) bad(`expected at most one model path, got ${positionals.length}: ${positionals.join(' ')}`);
   const json = v.json === true;
 
   switch (command) {
@@ -119,10 +122,16 @@ export function parseCommand(argv: string[]): Command {
       return { command: 'summary', model: positionals[0], json };
     case 'backends':
       return { command: 'backends', json };
+    case 'devices': {
+      const other = Object.keys(v).find((flag) => flag !== 'json');
+      if (other) bad(`devices takes only --json, got --${other}`);
+      if (positionals.length > 0) bad(`devices takes no arguments, got '${positionals[0]}'`);
+      return { command: 'devices', json };
+    }
     case 'profile':
       break;
     default:
-      bad(`unknown command '${command}' (commands: profile, summary, backends, help, version)`);
+      bad(`unknown command '${command}' (commands: profile, summary, backends, devices, help, version)`);
   }
 
   const dims: Record<string, number> = {};

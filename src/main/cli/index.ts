@@ -5,16 +5,19 @@
  */
 import { resolve } from 'node:path';
 import { EdgescopeError, toApiError } from '../../shared/errors';
+import type { BackendStatus } from '../../shared/report';
 import { DEFAULT_DEMO_MODEL_ID, DEMO_MODELS } from '../engine/model/demo-models';
 import { readModel } from '../engine/model/onnx-io';
 import { summarizeModel } from '../engine/model/summary';
 import { engineEnv, resolveModelPath, toolVersion } from '../engine/engine';
 import { runProfileJob } from '../engine/profile-job';
+import { collectDeviceInventory } from '../engine/devices/inventory';
 import { probeBackends } from '../engine/run/backends';
+import { KNOWN_EPS } from '../engine/run/ep-names';
 import { RunWorker } from '../engine/run/runner';
 import { demoModelPath } from '../engine/model/demo-models';
 import { parseCommand, USAGE, type ProfileCommand } from './args';
-import { formatModelSummary, formatProfileSummary, table } from './summary-table';
+import { formatDeviceInventory, formatModelSummary, formatProfileSummary, table } from './summary-table';
 
 const EXIT_ERROR = 1;
 const EXIT_USAGE = 2;
@@ -76,20 +79,42 @@ async function profile(cmd: ProfileCommand, argv: string[]): Promise<number> {
   }
 }
 
-async function backends(json: boolean): Promise<number> {
+/** The backend probe, in a run worker started for it and stopped after. */
+async function probeInWorker(): Promise<BackendStatus[]> {
   const env = engineEnv();
   const worker = await RunWorker.start(env.workerScriptPath);
   try {
-    const list = await probeBackends(worker, env.cacheDir);
-    process.stdout.write(
-      json
-        ? `${JSON.stringify(list)}\n`
-        : `${table(['ep', 'available', 'reason'], list.map((b) => [b.ep, b.available ? 'yes' : 'no', b.reason ?? '']))}\n`,
-    );
-    return 0;
+    return await probeBackends(worker, env.cacheDir);
   } finally {
     await worker.dispose();
   }
+}
+
+async function backends(json: boolean): Promise<number> {
+  const list = await probeInWorker();
+  process.stdout.write(
+    json
+      ? `${JSON.stringify(list)}\n`
+      : `${table(['ep', 'available', 'reason'], list.map((b) => [b.ep, b.available ? 'yes' : 'no', b.reason ?? '']))}\n`,
+  );
+  return 0;
+}
+
+/**
+ * The hardware is worth listing even when onnxruntime-node cannot load: then every EP is
+ * unavailable with the probe's error as the reason.
+ */
+async function devices(json: boolean): Promise<number> {
+  let statuses: BackendStatus[];
+  try {
+    statuses = await probeInWorker();
+  } catch (err) {
+    const reason = `could not probe onnxruntime-node: ${toApiError(err).message}`;
+    statuses = KNOWN_EPS.map((e) => ({ ep: e.name, available: false, reason, bundled: false }));
+  }
+  const inventory = await collectDeviceInventory({ backends: statuses });
+  process.stdout.write(json ? `${JSON.stringify(inventory)}\n` : `${formatDeviceInventory(inventory)}\n`);
+  return 0;
 }
 
 export async function runCli(argv: string[]): Promise<number> {
@@ -110,6 +135,8 @@ export async function runCli(argv: string[]): Promise<number> {
       }
       case 'backends':
         return await backends(cmd.json);
+      case 'devices':
+        return await devices(cmd.json);
       case 'profile':
         return await profile(cmd, argv);
     }

@@ -1,7 +1,9 @@
 /**
- * Plain-text tables for the terminal: the profile summary and the model summary.
+ * Plain-text tables for the terminal: the profile summary, the model summary and the
+ * device inventory.
  */
 import type { ModelInfo, Report } from '../../shared/report';
+import type { DeviceBackend, DeviceInventory } from '../engine/devices/inventory';
 import {
   formatBandwidth,
   formatBytes,
@@ -110,5 +112,47 @@ export function formatModelSummary(model: ModelInfo): string {
       [3, 4],
     ),
   );
+  return out.join('\n');
+}
+
+function formatMhz(mhz: number | null): string | null {
+  return mhz === null ? null : `${(mhz / 1000).toFixed(2)} GHz`;
+}
+
+/** A device's candidate EPs, one a line under the device: ep, yes/no, reason. */
+function backendLines(backends: readonly DeviceBackend[]): string[] {
+  if (backends.length === 0) return ['    no execution provider or vendor runtime can use it'];
+  const width = Math.max(...backends.map((b) => b.ep.length));
+  return backends.map((b) => `    ${b.ep.padEnd(width)}  ${b.available ? 'yes' : 'no '}  ${b.reason ?? ''}`.trimEnd());
+}
+
+export function formatDeviceInventory(inv: DeviceInventory): string {
+  const { cpu } = inv;
+  const out: string[] = [];
+  const frequency = [formatMhz(cpu.currentMhz), cpu.maxMhz === null ? null : `max ${formatMhz(cpu.maxMhz)}`].filter((f) => f !== null);
+  out.push(`cpu      ${cpu.model} (${cpu.arch}), ${cpu.cores} cores, ${cpu.logicalCores} threads, ${frequency.length > 0 ? frequency.join(', ') : 'frequency unknown'}`);
+  if (cpu.caches.length > 0) out.push(`         caches ${cpu.caches.map((c) => `${c.level} ${formatBytes(c.bytes)}`).join(', ')}`);
+  out.push(`memory   ${formatBytes(inv.memoryBytes)}`);
+  out.push(`os       ${inv.os}`);
+  out.push('');
+  if (inv.gpus.length === 0) out.push('gpus: none found');
+  else out.push('gpus');
+  for (const g of inv.gpus) {
+    const ids = g.vendorId && g.productId ? `${g.vendorId}:${g.productId}` : null;
+    const details = [ids, g.address, g.vramBytes !== null ? formatBytes(g.vramBytes) : null, g.driver ? `driver ${g.driver}` : null].filter((d) => d !== null);
+    out.push(`  ${g.name}${details.length > 0 ? ` [${details.join(', ')}]` : ''}`, ...backendLines(g.backends));
+  }
+  out.push('');
+  if (inv.accelerators.length === 0) out.push('accelerators: none recognised');
+  else out.push('accelerators');
+  for (const a of inv.accelerators) {
+    out.push(`  ${a.name} [${a.bus} ${a.vendorId}:${a.productId}, ${a.address}]: ${a.state}`);
+    if (a.note) out.push(`    note: ${a.note}`);
+    out.push(...backendLines(a.backends));
+  }
+  out.push('');
+  out.push('execution providers of this onnxruntime-node');
+  out.push(table(['ep', 'available', 'reason'], inv.eps.map((e) => [e.name, e.available ? 'yes' : 'no', e.reason ?? ''])));
+  for (const note of inv.notes) out.push(`note: ${note}`);
   return out.join('\n');
 }
