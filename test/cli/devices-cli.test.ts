@@ -79,8 +79,8 @@ describe('edgescope devices', () => {
   });
 
   it.each([
-    [['devices', '--bogus'], /^edgescope: error: Unknown option '--bogus'/],
-    [['devices', '--runs', '5'], /^edgescope: error: devices takes only --json, got --runs\n$/],
+    [['devices', '--bogus'], /^edgescope: error: devices: Unknown option '--bogus'\n$/],
+    [['devices', '--runs', '5'], /^edgescope: error: devices: Unknown option '--runs'\n$/],
     [['devices', 'extra'], /^edgescope: error: devices takes no arguments, got 'extra'\n$/],
   ])('%j: one line on stderr, exit 2', (args, message) => {
     const r = cli(args);

@@ -19,11 +19,24 @@ export interface ProfileCommand {
   json: boolean;
 }
 
+export const REPORT_FORMATS = ['html', 'pdf', 'csv', 'md', 'tex', 'trace'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+export interface ReportCommand {
+  command: 'report';
+  /** A report.json, or the folder that holds one. */
+  source: string;
+  formats: ReportFormat[];
+  /** Default: the folder of the report. */
+  outDir?: string;
+}
+
 export type Command =
   | ProfileCommand
   | { command: 'summary'; model: string; json: boolean }
   | { command: 'backends'; json: boolean }
   | { command: 'devices'; json: boolean }
+  | ReportCommand
   | { command: 'help' }
   | { command: 'version' };
 
@@ -35,6 +48,7 @@ commands:
   backends               list the execution providers and why any is unavailable
   devices                list the CPU, memory, GPUs and accelerators, and which EPs could drive each
                          (--json for JSON; EDGESCOPE_SYSFS_ROOT reads another sysfs tree than /sys)
+  report DIR|REPORT.json re-export a report: --format html,pdf,csv,md,tex,trace (default html) [--out DIR]
   help, version
 
 profile options:
@@ -79,60 +93,73 @@ function list(values: string[] | undefined): string[] {
   return (values ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v.length > 0);
 }
 
+const JSON_OPTION = { json: { type: 'boolean' } } as const;
+
+/** Each command accepts only its own flags, so a flag given to the wrong command is an error, not ignored. */
+const OPTIONS = {
+  profile: {
+    ep: { type: 'string', multiple: true },
+    threads: { type: 'string' },
+    batch: { type: 'string' },
+    dim: { type: 'string', multiple: true },
+    shape: { type: 'string', multiple: true },
+    input: { type: 'string', multiple: true },
+    warmup: { type: 'string' },
+    runs: { type: 'string' },
+    'min-time': { type: 'string' },
+    'profiled-runs': { type: 'string' },
+    prune: { type: 'string', multiple: true },
+    'prune-scope': { type: 'string' },
+    'opt-level': { type: 'string' },
+    seed: { type: 'string' },
+    out: { type: 'string' },
+    demo: { type: 'string' },
+    ...JSON_OPTION,
+  },
+  summary: JSON_OPTION,
+  backends: JSON_OPTION,
+  devices: JSON_OPTION,
+  report: { format: { type: 'string', multiple: true }, out: { type: 'string' } },
+} as const;
+
+type CommandName = keyof typeof OPTIONS;
+
+function parseFor<C extends CommandName>(command: C, args: string[]) {
+  try {
+    return parseArgs({ args, allowPositionals: true, strict: true, options: OPTIONS[command] });
+  } catch (err) {
+    // node's message goes on with advice about '--'; the first sentence is the problem.
+    bad(`${command}: ${(err as Error).message.split('\n')[0].replace(/\. To specify a positional.*$/, '')}`);
+  }
+}
+
 export function parseCommand(argv: string[]): Command {
   const [command, ...rest] = argv;
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') return { command: 'help' };
   if (command === 'version' || command === '--version') return { command: 'version' };
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: rest,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        ep: { type: 'string', multiple: true },
-        threads: { type: 'string' },
-        batch: { type: 'string' },
-        dim: { type: 'string', multiple: true },
-        shape: { type: 'string', multiple: true },
-        input: { type: 'string', multiple: true },
-        warmup: { type: 'string' },
-        runs: { type: 'string' },
-        'min-time': { type: 'string' },
-        'profiled-runs': { type: 'string' },
-        prune: { type: 'string', multiple: true },
-        'prune-scope': { type: 'string' },
-        'opt-level': { type: 'string' },
-        seed: { type: 'string' },
-        out: { type: 'string' },
-        demo: { type: 'string' },
-        json: { type: 'boolean' },
-      },
-    });
-  } catch (err) {
-    bad((err as Error).message.split('\n')[0]);
-  }
-  const { values: v, positionals } = parsed;
-  if (command !== 'devices' && positionals.length > 1) bad(`expected at most one model path, got ${positionals.length}: ${positionals.join(' ')}`);
-  const json = v.json === true;
+  if (!(command in OPTIONS)) bad(`unknown command '${command}' (commands: ${Object.keys(OPTIONS).join(', ')}, help, version)`);
 
-  switch (command) {
-    case 'summary':
-      if (!positionals[0]) bad('summary needs a model path: edgescope summary MODEL.onnx');
-      return { command: 'summary', model: positionals[0], json };
-    case 'backends':
-      return { command: 'backends', json };
-    case 'devices': {
-      const other = Object.keys(v).find((flag) => flag !== 'json');
-      if (other) bad(`devices takes only --json, got --${other}`);
-      if (positionals.length > 0) bad(`devices takes no arguments, got '${positionals[0]}'`);
-      return { command: 'devices', json };
+  switch (command as CommandName) {
+    case 'summary': {
+      const { values, positionals } = parseFor('summary', rest);
+      if (positionals.length !== 1) bad('summary needs exactly one model path: edgescope summary MODEL.onnx');
+      return { command: 'summary', model: positionals[0], json: values.json === true };
     }
+    case 'backends':
+    case 'devices': {
+      const name = command as 'backends' | 'devices';
+      const { values, positionals } = parseFor(name, rest);
+      if (positionals.length > 0) bad(`${name} takes no arguments, got '${positionals[0]}'`);
+      return { command: name, json: values.json === true };
+    }
+    case 'report':
+      return parseReportCommand(rest);
     case 'profile':
       break;
-    default:
-      bad(`unknown command '${command}' (commands: profile, summary, backends, devices, help, version)`);
   }
+  const { values: v, positionals } = parseFor('profile', rest);
+  if (positionals.length > 1) bad(`expected at most one model path, got ${positionals.length}: ${positionals.join(' ')}`);
+  const json = v.json === true;
 
   const dims: Record<string, number> = {};
   for (const [name, value] of keyValues('dim', v.dim)) dims[name] = positiveInt(`dim ${name}`, value)!;
@@ -178,6 +205,16 @@ export function parseCommand(argv: string[]): Command {
     if (!DEMO_MODELS.some((d) => d.id === v.demo)) bad(`unknown demo model '${v.demo}' (demos: ${DEMO_MODELS.map((d) => d.id).join(', ')})`);
   }
   return { command: 'profile', model: positionals[0], demo: v.demo, request: validated, outDir: v.out ?? 'edgescope-out', json };
+}
+
+function parseReportCommand(args: string[]): ReportCommand {
+  const { values, positionals } = parseFor('report', args);
+  if (positionals.length !== 1) bad('report needs one report.json or the folder that holds it: edgescope report DIR --format html,pdf');
+  const formats = list(values.format);
+  for (const f of formats) {
+    if (!REPORT_FORMATS.includes(f as ReportFormat)) bad(`--format '${f}' is not one of ${REPORT_FORMATS.join(', ')}`);
+  }
+  return { command: 'report', source: positionals[0], formats: formats.length > 0 ? [...new Set(formats as ReportFormat[])] : ['html'], outDir: values.out };
 }
 
 function stripUndefined<T extends object>(o: T): T {

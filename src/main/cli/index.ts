@@ -16,6 +16,7 @@ import { probeBackends } from '../engine/run/backends';
 import { KNOWN_EPS } from '../engine/run/ep-names';
 import { RunWorker } from '../engine/run/runner';
 import { demoModelPath } from '../engine/model/demo-models';
+import { exportReport } from './report-command';
 import { parseCommand, USAGE, type ProfileCommand } from './args';
 import { formatDeviceInventory, formatModelSummary, formatProfileSummary, table } from './summary-table';
 
@@ -137,6 +138,9 @@ export async function runCli(argv: string[]): Promise<number> {
         return await backends(cmd.json);
       case 'devices':
         return await devices(cmd.json);
+      case 'report':
+        for (const path of await exportReport(cmd)) process.stdout.write(`wrote ${path}\n`);
+        return 0;
       case 'profile':
         return await profile(cmd, argv);
     }
