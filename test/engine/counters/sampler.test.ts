@@ -5,7 +5,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { CounterSeries } from '../../../src/shared/report';
 import { DEFAULT_SAMPLE_PERIOD_MS, startSampler } from '../../../src/main/engine/trace/counters/index';
@@ -233,5 +233,35 @@ describe('startSampler on a busy child process', () => {
     const clockOriginNs = process.hrtime.bigint();
     await expect(startSampler({ pid: process.pid, clockOriginNs, periodMs: 0 })).rejects.toThrow(RangeError);
     await expect(startSampler({ pid: -1, clockOriginNs })).rejects.toThrow(RangeError);
+  });
+});
+
+/** Command names of this process's children (from /proc/self/task/<tid>/children). */
+function childCommands(): string[] {
+  return readdirSync('/proc/self/task').flatMap((tid) =>
+    readFileSync(`/proc/self/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+      } catch {
+        return '';
+      }
+    }),
+  );
+}
+
+describe('perf verdicts', () => {
+  it('does not start perf again once it said no event is supported on this CPU', async () => {
+    const first = busyChild(150);
+    const a = await startSampler({ pid: first.pid!, clockOriginNs: process.hrtime.bigint() });
+    await once(first, 'exit');
+    const before = (await a.stop()).find((s) => s.name === 'perf.cycles')!;
+    if (before.available || !/not supported/.test(before.reason ?? '')) return; // a machine with a PMU: nothing to remember
+    const second = busyChild(150);
+    const b = await startSampler({ pid: second.pid!, clockOriginNs: process.hrtime.bigint() });
+    // No perf child was spawned this time, and the reason is the same.
+    expect(childCommands()).not.toContain('perf');
+    await once(second, 'exit');
+    const after = (await b.stop()).find((s) => s.name === 'perf.cycles')!;
+    expect(after).toMatchObject({ available: false, reason: before.reason });
   });
 });

@@ -58,6 +58,19 @@ export interface CounterSampler {
   stop(): Promise<CounterSeries[]>;
 }
 
+/**
+ * perf binary -> why none of its events can be counted here. That verdict (no PMU, events
+ * unknown to this CPU) holds for the life of this process, so later runs skip perf's
+ * start-up (20-30 ms of CPU, during the run being measured). Transient failures are not kept.
+ */
+const perfUnsupported = new Map<string, string>();
+
+function rememberPerfVerdict(binary: string, series: readonly CounterSeries[]): void {
+  const perf = series.filter((s) => s.name.startsWith('perf.'));
+  const reason = perf[0]?.reason;
+  if (reason && /not supported/.test(reason) && perf.every((s) => !s.available && s.reason === reason)) perfUnsupported.set(binary, reason);
+}
+
 /** Starts sampling right away; resolves once perf (if enabled) has been spawned. */
 export async function startSampler(options: SamplerOptions): Promise<CounterSampler> {
   const periodMs = options.periodMs ?? DEFAULT_SAMPLE_PERIOD_MS;
@@ -74,21 +87,30 @@ export async function startSampler(options: SamplerOptions): Promise<CounterSamp
     proc.close();
     throw err;
   }
+  const binary = options.perfBinary ?? 'perf';
+  const knownUnsupported = options.perf === 'off' ? undefined : perfUnsupported.get(binary);
   const perf =
-    options.perf === 'off'
+    options.perf === 'off' || knownUnsupported !== undefined
       ? null
       : await PerfSession.start({
           pid: options.pid,
           intervalMs: periodMs,
-          binary: options.perfBinary ?? 'perf',
+          binary,
           clockOriginNs: options.clockOriginNs,
           procRoot,
           sysfsRoot,
         });
   const sampler = new Sampler(
-    { proc, system, perf, perfUnavailable: unavailablePerfSeries("perf disabled (perf: 'off')") },
+    { proc, system, perf, perfUnavailable: unavailablePerfSeries(knownUnsupported ?? "perf disabled (perf: 'off')") },
     periodMs,
     options.clockOriginNs,
   );
-  return { stop: () => sampler.stop() };
+  let stopped: Promise<CounterSeries[]> | null = null;
+  return {
+    stop: () =>
+      (stopped ??= sampler.stop().then((series) => {
+        if (perf) rememberPerfVerdict(binary, series);
+        return series;
+      })),
+  };
 }
