@@ -8,6 +8,7 @@ import { validateProfileRequest } from '../../shared/api-validate';
 import { EdgescopeError } from '../../shared/errors';
 import type { GraphOptimizationLevel } from '../../shared/report';
 import { DEMO_MODELS } from '../engine/model/demo-models';
+import { KNOWN_EPS } from '../engine/run/ep-names';
 
 export interface ProfileCommand {
   command: 'profile';
@@ -31,8 +32,19 @@ export interface ReportCommand {
   outDir?: string;
 }
 
+export interface MachineCommand {
+  command: 'machine';
+  json: boolean;
+  recalibrate: boolean;
+  /** Default cpu. */
+  ep: string;
+  /** Default: physical cores. */
+  threads?: number;
+}
+
 export type Command =
   | ProfileCommand
+  | MachineCommand
   | { command: 'summary'; model: string; json: boolean }
   | { command: 'backends'; json: boolean }
   | { command: 'devices'; json: boolean }
@@ -48,6 +60,8 @@ commands:
   backends               list the execution providers and why any is unavailable
   devices                list the CPU, memory, GPUs and accelerators, and which EPs could drive each
                          (--json for JSON; EDGESCOPE_SYSFS_ROOT reads another sysfs tree than /sys)
+  machine                this machine's bandwidth per cache level and DRAM, peak fp32/int8, t0 (cached)
+                         [--json] [--recalibrate] [--ep EP] [--threads N]
   report DIR|REPORT.json re-export a report: --format html,pdf,csv,md,tex,trace (default html) [--out DIR]
   help, version
 
@@ -119,6 +133,7 @@ const OPTIONS = {
   summary: JSON_OPTION,
   backends: JSON_OPTION,
   devices: JSON_OPTION,
+  machine: { ep: { type: 'string' }, threads: { type: 'string' }, recalibrate: { type: 'boolean' }, ...JSON_OPTION },
   report: { format: { type: 'string', multiple: true }, out: { type: 'string' } },
 } as const;
 
@@ -154,6 +169,8 @@ export function parseCommand(argv: string[]): Command {
     }
     case 'report':
       return parseReportCommand(rest);
+    case 'machine':
+      return parseMachineCommand(rest);
     case 'profile':
       break;
   }
@@ -205,6 +222,16 @@ export function parseCommand(argv: string[]): Command {
     if (!DEMO_MODELS.some((d) => d.id === v.demo)) bad(`unknown demo model '${v.demo}' (demos: ${DEMO_MODELS.map((d) => d.id).join(', ')})`);
   }
   return { command: 'profile', model: positionals[0], demo: v.demo, request: validated, outDir: v.out ?? 'edgescope-out', json };
+}
+
+function parseMachineCommand(args: string[]): MachineCommand {
+  const { values, positionals } = parseFor('machine', args);
+  if (positionals.length > 0) bad(`machine takes no arguments, got '${positionals[0]}'`);
+  const ep = values.ep?.trim() ?? 'cpu';
+  if (!KNOWN_EPS.some((e) => e.name === ep)) bad(`--ep '${ep}' is not one of ${KNOWN_EPS.map((e) => e.name).join(', ')} (machine takes one EP)`);
+  const threads = positiveInt('threads', values.threads);
+  if (threads !== undefined && threads > 1024) bad(`--threads must be at most 1024, got '${values.threads}'`);
+  return { command: 'machine', json: values.json === true, recalibrate: values.recalibrate === true, ep, threads };
 }
 
 function parseReportCommand(args: string[]): ReportCommand {

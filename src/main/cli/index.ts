@@ -17,7 +17,8 @@ import { KNOWN_EPS } from '../engine/run/ep-names';
 import { RunWorker } from '../engine/run/runner';
 import { demoModelPath } from '../engine/model/demo-models';
 import { exportReport } from './report-command';
-import { parseCommand, USAGE, type ProfileCommand } from './args';
+import { parseCommand, USAGE, type MachineCommand, type ProfileCommand } from './args';
+import { characterizeMachine, formatMachine } from './machine-command';
 import { formatDeviceInventory, formatModelSummary, formatProfileSummary, table } from './summary-table';
 
 const EXIT_ERROR = 1;
@@ -118,6 +119,19 @@ async function devices(json: boolean): Promise<number> {
   return 0;
 }
 
+async function machine(cmd: MachineCommand): Promise<number> {
+  const progress = progressPrinter();
+  try {
+    const result = await characterizeMachine(cmd, cmd.json ? undefined : (fraction, message) => progress.update('machine', fraction, message));
+    progress.done();
+    process.stdout.write(cmd.json ? `${JSON.stringify(result)}\n` : `${formatMachine(result)}\n`);
+    return 0;
+  } catch (err) {
+    progress.done();
+    throw err;
+  }
+}
+
 export async function runCli(argv: string[]): Promise<number> {
   try {
     const cmd = parseCommand(argv);
@@ -138,6 +152,8 @@ export async function runCli(argv: string[]): Promise<number> {
         return await backends(cmd.json);
       case 'devices':
         return await devices(cmd.json);
+      case 'machine':
+        return await machine(cmd);
       case 'report':
         for (const path of await exportReport(cmd)) process.stdout.write(`wrote ${path}\n`);
         return 0;

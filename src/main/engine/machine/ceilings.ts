@@ -11,7 +11,8 @@
  * - t0: the median kernel time of a chain of trivial 16-element Add/Mul nodes in the
  *   profiler, i.e. the fixed cost an op pays in the trace whatever its work.
  *
- * Results are cached per machine fingerprint, EP and thread count.
+ * Results are cached per machine fingerprint, EP and thread count, in one file that also
+ * holds the machine characterization (characterization.ts) under its own keys.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
@@ -29,7 +30,7 @@ import { writeFileAtomic } from '../files/write-atomic';
 const GEMM_SIZE = 1024;
 const CHAIN_LENGTH = 64;
 
-function streamModel(): ReturnType<typeof buildModel> {
+export function streamModel(): ReturnType<typeof buildModel> {
   return buildModel({
     name: 'stream-add',
     nodes: [node('Add', ['a', 'b'], ['c'], 'stream_add')],
@@ -78,27 +79,49 @@ export interface CeilingsContext {
   onProgress?: (message: string) => void;
 }
 
-type CeilingsCache = Record<string, Ceilings>;
+/**
+ * ceilings.json: one object keyed by what was measured. The profile's Ceilings keep the key
+ * they have always had (`fingerprint|ep|threads`, so existing caches stay valid); other kinds
+ * of measurement prefix it with their kind (`machine|fingerprint|ep|threads`).
+ */
+type CalibrationCache = Record<string, unknown>;
 
-function cacheKey(fingerprint: string, ep: string, threads: number): string {
-  return `${fingerprint}|${ep}|${threads}`;
+export type CacheKind = 'ceilings' | 'machine';
+
+function cacheKey(kind: CacheKind, fingerprint: string, ep: string, threads: number): string {
+  const key = `${fingerprint}|${ep}|${threads}`;
+  return kind === 'ceilings' ? key : `${kind}|${key}`;
 }
 
-function readCache(path: string): CeilingsCache {
+const cachePath = (cacheDir: string) => join(cacheDir, 'ceilings.json');
+
+function readCache(path: string): CalibrationCache {
   try {
-    return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as CeilingsCache) : {};
+    const parsed: unknown = existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : {};
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as CalibrationCache) : {};
   } catch {
     return {}; // A corrupt cache is re-measured, not fatal.
   }
 }
 
-async function ensureModel(dir: string, name: string, build: () => ReturnType<typeof buildModel>): Promise<string> {
+/** A cached measurement of this kind for the machine, EP and thread count, if any. */
+export function readCachedEntry<T>(cacheDir: string, kind: CacheKind, fingerprint: string, ep: string, threads: number): T | undefined {
+  return readCache(cachePath(cacheDir))[cacheKey(kind, fingerprint, ep, threads)] as T | undefined;
+}
+
+/** Re-reads the file just before writing, so entries other jobs wrote meanwhile survive. */
+export async function writeCachedEntry(cacheDir: string, kind: CacheKind, fingerprint: string, ep: string, threads: number, value: unknown): Promise<void> {
+  const path = cachePath(cacheDir);
+  await writeFileAtomic(path, JSON.stringify({ ...readCache(path), [cacheKey(kind, fingerprint, ep, threads)]: value }, null, 2));
+}
+
+export async function ensureModel(dir: string, name: string, build: () => ReturnType<typeof buildModel>): Promise<string> {
   const path = join(dir, `${name}.onnx`);
   if (!existsSync(path)) await writeModel(path, build());
   return path;
 }
 
-function spec(ctx: CeilingsContext, modelPath: string, ep: string, threads: number, inputs: ResolvedInput[], runs: number, profiledRuns = 0): RunSpec {
+export function spec(ctx: CeilingsContext, modelPath: string, ep: string, threads: number, inputs: ResolvedInput[], runs: number, profiledRuns = 0): RunSpec {
   return {
     modelPath,
     ep,
@@ -116,7 +139,7 @@ function spec(ctx: CeilingsContext, modelPath: string, ep: string, threads: numb
   };
 }
 
-const constantInput = (name: string, dims: number[]): ResolvedInput => ({ name, dtype: 'float32', dims, constant: 1 });
+export const constantInput = (name: string, dims: number[]): ResolvedInput => ({ name, dtype: 'float32', dims, constant: 1 });
 
 /**
  * Kernel times from the profiler rather than run() latencies: they exclude the copy of
@@ -130,7 +153,7 @@ async function kernelDurations(ctx: CeilingsContext, runSpec: RunSpec): Promise<
   return trace.runs.slice(1).flatMap((r) => r.kernels.map((k) => k.durUs));
 }
 
-async function bestKernelUs(ctx: CeilingsContext, runSpec: RunSpec): Promise<number> {
+export async function bestKernelUs(ctx: CeilingsContext, runSpec: RunSpec): Promise<number> {
   const durations = await kernelDurations(ctx, runSpec);
   if (durations.length === 0) throw new Error('calibration run produced no kernel events');
   return Math.min(...durations);
@@ -177,11 +200,9 @@ export async function measureCeilings(ctx: CeilingsContext, ep: string, threads:
 
 /** Ceilings from the cache, or measured now and cached. */
 export async function ceilingsFor(ctx: CeilingsContext, ep: string, threads: number, recalibrate = false): Promise<Ceilings> {
-  const path = join(ctx.cacheDir, 'ceilings.json');
-  const cache = readCache(path);
-  const key = cacheKey(ctx.fingerprint, ep, threads);
-  if (!recalibrate && cache[key]) return { ...cache[key], cached: true };
+  const cached = recalibrate ? undefined : readCachedEntry<Ceilings>(ctx.cacheDir, 'ceilings', ctx.fingerprint, ep, threads);
+  if (cached) return { ...cached, cached: true };
   const measured = await measureCeilings(ctx, ep, threads);
-  await writeFileAtomic(path, JSON.stringify({ ...readCache(path), [key]: measured }, null, 2));
+  await writeCachedEntry(ctx.cacheDir, 'ceilings', ctx.fingerprint, ep, threads, measured);
   return measured;
 }
