@@ -3,13 +3,12 @@
  * Returns the request typed, or throws EdgescopeError('E_BAD_REQUEST') naming the
  * offending field. Unknown fields are rejected so typos do not pass silently.
  */
-import { API_METHODS, type ApiMethod, type ApiRequest, type ExportFormat, type ProfileRequest, type RunRef } from './api';
+import { API_METHODS, EXPORT_FORMATS, type ApiMethod, type ApiRequest, type ExportFormat, type ProfileRequest, type RunRef } from './api';
 import { EdgescopeError } from './errors';
 import type { GraphOptimizationLevel } from './report';
 
 type Obj = Record<string, unknown>;
 
-const EXPORT_FORMATS: readonly ExportFormat[] = ['json', 'html', 'trace'];
 const OPT_LEVELS: readonly GraphOptimizationLevel[] = ['disabled', 'basic', 'extended', 'all'];
 const MAX_PATH = 4096;
 const MAX_MODEL_BASE64 = 2 * 1024 * 1024 * 1024; // 1.5 GiB of model bytes
@@ -141,6 +140,7 @@ export function validateRequest<M extends ApiMethod>(method: M, value: unknown):
     case 'listDemoModels':
     case 'recentModels':
     case 'listBackends':
+    case 'listDevices':
       return emptyRequest(method, value) as ApiRequest<M>;
     case 'openModel': {
       const obj = asObject(method, value);

@@ -7,6 +7,7 @@
  * as ApiError {code, message}. Every request is validated by validateRequest()
  * (src/shared/api-validate.ts) before the engine sees it.
  */
+import type { DeviceInventory } from './devices';
 import type { BackendStatus, Comparison, GraphOptimizationLevel, ModelInfo, PruneScope, Report } from './report';
 
 export interface DemoModel {
@@ -65,7 +66,14 @@ export interface ApiError {
   message: string;
 }
 
-export type ExportFormat = 'json' | 'html' | 'trace';
+/**
+ * 'json' the report itself, 'html' the self-contained page, 'trace' Chrome trace format, 'md' and 'tex'
+ * the paper tables with the reproducibility block, 'csv' the runs table and 'ops-csv' the ops table
+ * (full precision, units in the column names).
+ */
+export type ExportFormat = 'json' | 'html' | 'trace' | 'md' | 'tex' | 'csv' | 'ops-csv';
+
+export const EXPORT_FORMATS: readonly ExportFormat[] = ['json', 'html', 'trace', 'md', 'tex', 'csv', 'ops-csv'];
 
 /** One run of a report: a variant on an EP. */
 export interface RunRef {
@@ -93,6 +101,8 @@ export interface ApiCalls {
   exportReport: { req: { jobId: string; format: ExportFormat }; res: ExportedFile };
   /** Any two runs of a finished job compared (the report holds each variant vs dense only). */
   compareRuns: { req: { jobId: string; baseline: RunRef; candidate: RunRef }; res: Comparison };
+  /** CPU, memory, GPUs, recognised accelerators and the EPs that could drive each (`edgescope devices --json`). */
+  listDevices: { req: Record<string, never>; res: DeviceInventory };
 }
 
 export type ApiMethod = keyof ApiCalls;
@@ -104,6 +114,8 @@ export interface ApiEvents {
   jobProgress: JobProgress;
   jobDone: { jobId: string; report: Report };
   jobFailed: { jobId: string; error: ApiError };
+  /** A USB device appeared or went away (debounced); call listDevices for the new inventory. */
+  devicesChanged: Record<string, never>;
 }
 
 export type ApiEventName = keyof ApiEvents;
@@ -125,9 +137,10 @@ export const API_METHODS: readonly ApiMethod[] = [
   'getReport',
   'exportReport',
   'compareRuns',
+  'listDevices',
 ] as const;
 
-export const API_EVENTS: readonly ApiEventName[] = ['jobProgress', 'jobDone', 'jobFailed'] as const;
+export const API_EVENTS: readonly ApiEventName[] = ['jobProgress', 'jobDone', 'jobFailed', 'devicesChanged'] as const;
 
 /** Channel names used by the Electron IPC binding. */
 export const IPC_CALL_CHANNEL = 'edgescope:call';

@@ -8,7 +8,7 @@ import { startBridge, type Bridge } from '../../src/main/bridge/bridge';
 import { parseServerFrame, type ServerMessage } from '../../src/shared/transport/bridge-protocol';
 import type { Comparison } from '../../src/shared/report';
 import { RENDERER_CSP_HEADER } from '../../src/renderer/csp';
-import { FakeEngine } from './fake-engine';
+import { FAKE_DEVICES, FakeEngine } from './fake-engine';
 
 interface RawResponse {
   status: number;
@@ -274,6 +274,20 @@ describe('bridge', () => {
     });
   });
 
+  describe('devices', () => {
+    it('answers listDevices with the inventory, refuses fields in its request, and forwards devicesChanged', async () => {
+      const socket = await open();
+      const box = inbox(socket);
+      socket.send(JSON.stringify({ type: 'call', id: 30, method: 'listDevices', req: {} }));
+      expect(await box.next((m) => m.type === 'result' && m.id === 30)).toEqual({ type: 'result', id: 30, ok: true, result: FAKE_DEVICES });
+      socket.send(JSON.stringify({ type: 'call', id: 31, method: 'listDevices', req: { bus: 'usb' } }));
+      expect(await box.next((m) => m.type === 'result' && m.id === 31)).toMatchObject({ ok: false, error: { code: 'E_BAD_REQUEST', message: "listDevices: unknown field 'bus'" } });
+
+      engine.emit('devicesChanged', {});
+      expect(await box.next((m) => m.type === 'event' && m.event === 'devicesChanged')).toEqual({ type: 'event', event: 'devicesChanged', payload: {} });
+    });
+  });
+
   describe('events', () => {
     it('delivers job events and stops listening when the socket closes', async () => {
       const socket = await open();
@@ -284,7 +298,8 @@ describe('bridge', () => {
       const done = await box.next((m) => m.type === 'event' && m.event === 'jobDone');
       expect(done.type === 'event' && done.event === 'jobDone' && done.payload.report.variants.map((v) => v.id)).toEqual(['dense', 'pruned-0.9']);
 
-      expect(engine.listenerCount()).toBe(3);
+      // One listener per event of the contract: job progress, done, failed, devices changed.
+      expect(engine.listenerCount()).toBe(4);
       const closed = new Promise((resolve) => socket.once('close', resolve));
       socket.close();
       await closed;

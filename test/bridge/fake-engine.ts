@@ -5,7 +5,8 @@
  * engine, and a test can make a method fail with the error of its choice.
  */
 import { compareRunPair } from '../../src/main/engine/analysis/compare';
-import type { ApiEventName, ApiEvents, ApiMethod, ApiRequest, ApiResult, EngineApi, JobStage, ModelSummary } from '../../src/shared/api';
+import type { ApiEventName, ApiEvents, ApiMethod, ApiRequest, ApiResult, EngineApi, ExportFormat, JobStage, ModelSummary } from '../../src/shared/api';
+import type { DeviceInventory } from '../../src/shared/devices';
 import { EdgescopeError } from '../../src/shared/errors';
 import type { Report } from '../../src/shared/report';
 import { buildSampleReport, type SampleReportOptions } from '../fixtures/reports/sample-report';
@@ -28,6 +29,53 @@ type Listener<E extends ApiEventName> = (payload: ApiEvents[E]) => void;
 
 const DEMO_DIR = '/fake/resources/models';
 const STAGES: JobStage[] = ['prepare', 'ceilings', 'compress', 'run', 'analyse', 'report'];
+const EXPORT_SUFFIX: Record<ExportFormat, string> = {
+  json: 'json',
+  html: 'html',
+  trace: 'trace.json',
+  md: 'md',
+  tex: 'tex',
+  csv: 'runs.csv',
+  'ops-csv': 'ops.csv',
+};
+
+/** A machine with a CPU, one GPU and a Coral USB Accelerator before its firmware is loaded. */
+export const FAKE_DEVICES: DeviceInventory = {
+  cpu: { model: 'Fake CPU 9000', cores: 4, logicalCores: 8, arch: 'x64', caches: [{ level: 'L2', bytes: 2 * 1024 * 1024 }], currentMhz: 2400, maxMhz: 5000 },
+  memoryBytes: 16 * 1024 ** 3,
+  os: 'Debian GNU/Linux 12',
+  platform: 'linux',
+  gpus: [
+    {
+      name: 'NVIDIA GeForce RTX 4090',
+      vendor: 'NVIDIA',
+      vendorId: '10de',
+      productId: '2684',
+      address: '0000:01:00.0',
+      vramBytes: null,
+      driver: 'nvidia',
+      source: 'sysfs',
+      backends: [{ ep: 'cuda', available: false, reason: 'not in this onnxruntime-node build', via: 'onnxruntime-node' }],
+    },
+  ],
+  accelerators: [
+    {
+      name: 'Google Coral USB Accelerator',
+      bus: 'usb',
+      vendorId: '1a6e',
+      productId: '089a',
+      state: 'not booted (firmware not loaded)',
+      address: 'bus 001 device 006 (1-3)',
+      product: null,
+      backends: [{ ep: 'edgetpu', available: false, reason: 'runs only int8 TFLite models', via: 'vendor' }],
+    },
+  ],
+  eps: [
+    { name: 'cpu', available: true, bundled: true },
+    { name: 'cuda', available: false, reason: 'not in this onnxruntime-node build', bundled: false },
+  ],
+  notes: [],
+};
 
 export class FakeEngine implements EngineApi {
   readonly calls: { method: ApiMethod; req: unknown }[] = [];
@@ -98,12 +146,14 @@ export class FakeEngine implements EngineApi {
       case 'exportReport': {
         const { jobId, format } = req as ApiRequest<'exportReport'>;
         const report = this.finished(jobId);
-        return { fileName: `report-${jobId}.${format === 'trace' ? 'trace.json' : format}`, mimeType: format === 'html' ? 'text/html' : 'application/json', content: JSON.stringify(report) };
+        return { fileName: `report-${jobId}.${EXPORT_SUFFIX[format]}`, mimeType: format === 'html' ? 'text/html' : 'application/json', content: JSON.stringify(report) };
       }
       case 'compareRuns': {
         const { jobId, baseline, candidate } = req as ApiRequest<'compareRuns'>;
         return compareRunPair(this.finished(jobId), baseline, candidate);
       }
+      case 'listDevices':
+        return FAKE_DEVICES;
     }
   }
 

@@ -1,13 +1,14 @@
 /**
  * The engine through its API contract, as the app and the bridge call it.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ApiEvents, EngineApi } from '../../src/shared/api';
 import { createEngine } from '../../src/main/engine/engine';
 import { reportSchemaErrors } from '../../src/main/engine/report/report-schema';
 import { REPO_ROOT, tempDir } from '../helpers';
+import { writeFakeSysfs } from './devices/fake-sysfs';
 
 const dir = tempDir();
 const engine = createEngine({ cacheDir: join(dir, 'cache'), workspaceDir: join(dir, 'workspace') });
@@ -79,6 +80,24 @@ describe('engine API', () => {
     expect(html.fileName).toBe('mlp-lenet-300-100.report.html');
     const trace = await engine.call('exportReport', { jobId, format: 'trace' });
     expect(JSON.parse(trace.content).traceEvents.length).toBeGreaterThan(0);
+    const md = await engine.call('exportReport', { jobId, format: 'md' });
+    expect([md.fileName, md.mimeType]).toEqual(['mlp-lenet-300-100.report.md', 'text/markdown']);
+    expect(md.content).toMatch(/^# edgescope report: mlp-lenet-300-100\.onnx/);
+    expect(md.content).toContain('## Reproducibility');
+    const tex = await engine.call('exportReport', { jobId, format: 'tex' });
+    expect(tex.fileName).toBe('mlp-lenet-300-100.report.tex');
+    expect(tex.content).toContain('\\toprule');
+    // CSV: one row per run under the runs header; the ops file has a row per op of every run.
+    const runsCsv = await engine.call('exportReport', { jobId, format: 'csv' });
+    expect([runsCsv.fileName, runsCsv.mimeType]).toEqual(['mlp-lenet-300-100.runs.csv', 'text/csv']);
+    const runLines = runsCsv.content.trimEnd().split('\r\n');
+    expect(runLines[0]).toMatch(/^variant,ep,.*median_ms/);
+    expect(runLines.slice(1).map((line) => line.split(',').slice(0, 2).join('@'))).toEqual(['dense@cpu', 'pruned-0.8@cpu']);
+    const opsCsv = await engine.call('exportReport', { jobId, format: 'ops-csv' });
+    expect(opsCsv.fileName).toBe('mlp-lenet-300-100.ops.csv');
+    const opCount = report.variants.reduce((n, v) => n + v.runs.reduce((m, r) => m + r.ops.length, 0), 0);
+    expect(opsCsv.content.trimEnd().split('\r\n').length).toBe(1 + opCount);
+    await expect(engine.call('exportReport', { jobId, format: 'pdf' } as never)).rejects.toThrow(/'format' must be one of json, html, trace, md, tex, csv, ops-csv/);
     // Any pair, in either direction: the reverse of the report's comparison inverts the speedup.
     const reverse = await engine.call('compareRuns', { jobId, baseline: { variant: 'pruned-0.8', ep: 'cpu' }, candidate: { variant: 'dense', ep: 'cpu' } });
     const forward = report.comparisons[0];
@@ -110,5 +129,62 @@ describe('engine API', () => {
     const backends = await engine.call('listBackends', {});
     expect(backends[0]).toMatchObject({ ep: 'cpu', available: true });
     expect(backends.filter((b) => !b.available).every((b) => typeof b.reason === 'string' && b.reason.length > 0)).toBe(true);
+  });
+
+  it('lists the devices: CPU, memory and the EPs of the backend probe', async () => {
+    const inventory = await engine.call('listDevices', {});
+    expect(inventory.cpu.logicalCores).toBeGreaterThan(0);
+    expect(inventory.cpu.model.length).toBeGreaterThan(0);
+    expect(inventory.memoryBytes).toBeGreaterThan(0);
+    expect(inventory.eps.find((ep) => ep.name === 'cpu')).toMatchObject({ available: true, bundled: true });
+    expect(inventory.eps.map((ep) => ep.name)).toEqual((await engine.call('listBackends', {})).map((b) => b.ep));
+    await expect(engine.call('listDevices', { all: true } as never)).rejects.toThrow(/listDevices: unknown field 'all'/);
+  });
+
+  it('emits devicesChanged when a USB device appears under EDGESCOPE_SYSFS_ROOT, only while someone listens', async () => {
+    const sysfs = writeFakeSysfs(join(tempDir(), 'sys'));
+    const saved = process.env.EDGESCOPE_SYSFS_ROOT;
+    process.env.EDGESCOPE_SYSFS_ROOT = sysfs;
+    const fake = createEngine({ cacheDir: join(dir, 'cache'), workspaceDir: join(dir, 'workspace-devices') });
+    if (saved === undefined) delete process.env.EDGESCOPE_SYSFS_ROOT;
+    else process.env.EDGESCOPE_SYSFS_ROOT = saved;
+    try {
+      const before = await fake.call('listDevices', {});
+      expect(before.accelerators.some((a) => a.address.includes('(1-10)'))).toBe(false);
+      let changes = 0;
+      const changed = new Promise<void>((resolve) => {
+        const off = fake.on('devicesChanged', () => {
+          changes++;
+          off();
+          resolve();
+        });
+      });
+      // A Coral plugged in, booted: the device folder, then its attributes (as the kernel adds them).
+      const device = join(sysfs, 'bus/usb/devices/1-10');
+      mkdirSync(device);
+      for (const [file, value] of Object.entries({ idVendor: '18d1', idProduct: '9302', busnum: '1', devnum: '12' })) writeFileSync(join(device, file), `${value}\n`);
+      await changed;
+      const after = await fake.call('listDevices', {});
+      expect(after.accelerators.find((a) => a.address.includes('(1-10)'))).toMatchObject({ name: 'Google Coral USB Accelerator', state: 'booted' });
+
+      // Nobody listens any more: unplugging it is not reported.
+      rmSync(device, { recursive: true });
+      await new Promise((r) => setTimeout(r, 800));
+      expect(changes).toBe(1);
+    } finally {
+      await fake.dispose();
+    }
+  });
+
+  it('takes the sysfs root from its options before the environment', async () => {
+    const sysfs = writeFakeSysfs(join(tempDir(), 'sys'));
+    const fake = createEngine({ cacheDir: join(dir, 'cache'), workspaceDir: join(dir, 'workspace-devices'), sysfsRoot: sysfs });
+    try {
+      const inventory = await fake.call('listDevices', {});
+      expect(inventory.accelerators.map((a) => a.name)).toContain('Hailo-8');
+      expect(inventory.cpu.caches.map((c) => c.level)).toContain('L3');
+    } finally {
+      await fake.dispose();
+    }
   });
 });

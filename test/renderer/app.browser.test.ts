@@ -4,15 +4,18 @@
  *
  * The flow a user takes: open the LeNet-300-100 demo, profile it on the CPU with a 90% pruned variant, read
  * the timeline (both lanes drawn on one axis, counter tracks), hover a span, zoom, read the comparison, pick
- * another pair of runs to compare, and export. Screenshots land in /tmp/app-*.png for a person to look at.
+ * another pair of runs to compare, export in every format, and look at the machine's devices (read from a fake
+ * sysfs tree, so there are accelerators to show, and one is plugged in during the test). Screenshots land in
+ * /tmp/app-*.png for a person to look at.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBridge, type Bridge } from '../../src/main/bridge/bridge';
 import { createEngine, type Engine } from '../../src/main/engine/engine';
+import { writeFakeSysfs } from '../engine/devices/fake-sysfs';
 import { hoverFirstSpan, numberAttribute, openApp, requirePrerequisites, STATIC_DIR } from './browser-app';
 
 const MODELS_DIR = resolve(__dirname, '../../resources/models');
@@ -25,11 +28,13 @@ describe('the app in Chromium, over the bridge, with the real engine', () => {
   let browser: Browser;
   let page: Page;
   let pageProblems: string[] = [];
+  let sysfsRoot: string;
 
   beforeAll(async () => {
     requirePrerequisites();
     workDir = mkdtempSync(join(tmpdir(), 'edgescope-e2e-'));
-    engine = createEngine({ workspaceDir: join(workDir, 'workspace'), cacheDir: join(workDir, 'cache') });
+    sysfsRoot = writeFakeSysfs(join(workDir, 'sys'));
+    engine = createEngine({ workspaceDir: join(workDir, 'workspace'), cacheDir: join(workDir, 'cache'), sysfsRoot });
     bridge = await startBridge({ engine, staticDir: STATIC_DIR });
     // Console errors include CSP violations: the page must run under its policy without any.
     ({ browser, page, problems: pageProblems } = await openApp(bridge.url));
@@ -167,6 +172,50 @@ describe('the app in Chromium, over the bridge, with the real engine', () => {
     const download = page.waitForEvent('download');
     await page.getByTestId('export-json').click();
     expect((await download).suggestedFilename()).toBe('mlp-lenet-300-100.report.json');
+  });
+
+  it.each([
+    ['md', 'mlp-lenet-300-100.report.md', /^# edgescope report/],
+    ['tex', 'mlp-lenet-300-100.report.tex', /\\toprule/],
+    ['csv', 'mlp-lenet-300-100.runs.csv', /^variant,ep,/],
+    ['ops-csv', 'mlp-lenet-300-100.ops.csv', /^variant,ep,/],
+  ])('exports the report as %s', async (format, fileName, content) => {
+    const download = page.waitForEvent('download');
+    await page.getByTestId(`export-${format}`).click();
+    const file = await download;
+    expect(file.suggestedFilename()).toBe(fileName);
+    const path = await file.path();
+    expect(readFileSync(path, 'utf8')).toMatch(content);
+  });
+
+  it("shows the machine's devices with the EPs that could drive each, and rescans when a USB device is plugged in", async () => {
+    await page.getByTestId('devices-button').click();
+    const panel = page.getByTestId('devices-panel');
+    await expect.poll(() => panel.getAttribute('data-loads'), { timeout: 30_000 }).toBe('1');
+    expect(await page.getByTestId('device-cpu').textContent()).toMatch(/CPU.*Cores/s);
+    expect(await page.getByTestId('device-memory').textContent()).toMatch(/Memory.*iB/);
+    const cpuEp = page.locator('[data-testid="device-ep"][data-ep="cpu"]');
+    expect(await cpuEp.getAttribute('data-available')).toBe('true');
+    expect(await cpuEp.textContent()).toContain('available');
+    // Every EP that cannot run says why.
+    for (const ep of await page.locator('[data-testid="device-ep"][data-available="false"]').all()) expect(await ep.locator('.reason').textContent()).not.toBe('');
+    // The fake tree's accelerators, with their state and the runtime that could drive each.
+    const accelerators = page.getByTestId('device-accelerator');
+    expect(await accelerators.allTextContents()).toContainEqual(expect.stringMatching(/Intel NCS2 \(Myriad X\).*not booted/));
+    expect(await page.locator('[data-testid="device-accelerator"][data-vendor-product="1e60:2864"] [data-testid="device-backend"]').getAttribute('data-ep')).toBe('hailort');
+    expect(await page.getByTestId('device-gpu').count()).toBeGreaterThan(0);
+    await panel.screenshot({ path: '/tmp/app-devices.png' });
+
+    const before = await accelerators.count();
+    const device = join(sysfsRoot, 'bus/usb/devices/1-10');
+    mkdirSync(device);
+    for (const [file, value] of Object.entries({ idVendor: '18d1', idProduct: '9302', busnum: '1', devnum: '12' })) writeFileSync(join(device, file), `${value}\n`);
+    await expect.poll(() => accelerators.count(), { timeout: 15_000 }).toBe(before + 1);
+    expect(await panel.getAttribute('data-loads')).toBe('2');
+    expect(await accelerators.allTextContents()).toContainEqual(expect.stringContaining('(1-10)'));
+
+    await page.getByTestId('devices-close').click();
+    expect(await panel.count()).toBe(0);
   });
 
   it('imports a model chosen in the file picker or dropped on the window (a browser tab has no paths)', async () => {

@@ -4,7 +4,7 @@
  * WebSocket) all talk to this one object. It never imports 'electron'.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, watch, type FSWatcher } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -18,6 +18,7 @@ import type {
   DemoModel,
   EngineApi,
   ExportedFile,
+  ExportFormat,
   ProfileRequest,
   RecentModel,
 } from '../../shared/api';
@@ -25,11 +26,15 @@ import { validateRequest } from '../../shared/api-validate';
 import { EdgescopeError, toApiError } from '../../shared/errors';
 import type { BackendStatus, Report } from '../../shared/report';
 import { compareRunPair } from './analysis/compare';
+import { collectDeviceInventory, sysfsRootFromEnv } from './devices/inventory';
 import { DEMO_MODELS, demoModelPath, ensureDemoModel } from './model/demo-models';
 import { readModel } from './model/onnx-io';
 import { summarizeModel } from './model/summary';
 import { runProfileJob, type EngineEnv } from './profile-job';
 import { toChromeTrace } from './report/chrome-trace';
+import { tableToCsv } from './report/exports/csv';
+import { reportToLatex, reportToMarkdown } from './report/exports/paper-tables';
+import { opsTable, runsTable } from './report/exports/tables';
 import { renderReportHtml } from './report/report-html';
 import { writeFileAtomic } from './files/write-atomic';
 import { probeBackends } from './run/backends';
@@ -44,7 +49,10 @@ export interface EngineOptions {
   /** Folder of the bundled demo models (resources/models). */
   demoModelsDir?: string;
   samplePeriodMs?: number;
+  /** The sysfs tree the device inventory reads and devicesChanged watches (default: EDGESCOPE_SYSFS_ROOT, else /sys). */
+  sysfsRoot?: string;
 }
+
 
 export interface Engine extends EngineApi {
   dispose(): Promise<void>;
@@ -115,6 +123,57 @@ interface Job {
 }
 
 const BACKEND_CACHE_MS = 30_000;
+/** USB changes come in bursts (a device, then its interfaces; a Myriad re-enumerating after boot): one event per burst. */
+const USB_DEBOUNCE_MS = 250;
+/** sysfs delivers no inotify events for devices the kernel adds, so the listing is also polled while anyone listens. */
+const USB_POLL_MS = 5_000;
+
+/**
+ * Calls onChange (debounced) whenever the listing of <sysfsRoot>/bus/usb/devices changes, until the
+ * returned stop function is called. fs.watch gives immediate notice where the filesystem supports it
+ * (a fake tree in tests; /sys itself does not report kernel-made entries); a 5 s poll of the listing
+ * covers the rest, and a listing compared with the last one means no event without a change.
+ */
+export function watchUsbDevices(sysfsRoot: string, onChange: () => void): () => void {
+  const dir = join(sysfsRoot, 'bus', 'usb', 'devices');
+  const listing = (): string => {
+    try {
+      return readdirSync(dir).sort().join('\n');
+    } catch {
+      return '';
+    }
+  };
+  let last = listing();
+  let debounce: ReturnType<typeof setTimeout> | null = null;
+  const check = (): void => {
+    if (debounce) clearTimeout(debounce);
+    debounce = setTimeout(() => {
+      debounce = null;
+      const now = listing();
+      if (now === last) return;
+      last = now;
+      onChange();
+    }, USB_DEBOUNCE_MS);
+  };
+  let watcher: FSWatcher | null = null;
+  try {
+    watcher = watch(dir, { persistent: false }, check);
+    // A watched folder that goes away (a fake tree deleted) errors; the poll carries on.
+    watcher.on('error', () => {
+      watcher?.close();
+      watcher = null;
+    });
+  } catch {
+    watcher = null;
+  }
+  const poll = setInterval(check, USB_POLL_MS);
+  poll.unref();
+  return () => {
+    clearInterval(poll);
+    if (debounce) clearTimeout(debounce);
+    watcher?.close();
+  };
+}
 const MAX_RECENT = 12;
 
 export function createEngine(options: EngineOptions = {}): Engine {
@@ -123,6 +182,9 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const listeners = new Map<ApiEventName, Set<(payload: never) => void>>();
   const jobs = new Map<string, Job>();
   let backends: { at: number; value: Promise<BackendStatus[]> } | null = null;
+  const sysfsRoot = options.sysfsRoot ?? sysfsRootFromEnv();
+  /** Runs exactly while devicesChanged has listeners. */
+  let stopUsbWatch: (() => void) | null = null;
 
   function emit<E extends ApiEventName>(event: E, payload: ApiEvents[E]): void {
     for (const l of listeners.get(event) ?? []) (l as (p: ApiEvents[E]) => void)(payload);
@@ -181,7 +243,23 @@ export function createEngine(options: EngineOptions = {}): Engine {
     return { jobId };
   }
 
-  function exportReport(jobId: string, format: 'json' | 'html' | 'trace'): ExportedFile {
+  function listBackends(): Promise<BackendStatus[]> {
+    if (!backends || Date.now() - backends.at > BACKEND_CACHE_MS) {
+      const value = (async () => {
+        const worker = await RunWorker.start(env.workerScriptPath);
+        try {
+          return await probeBackends(worker, env.cacheDir);
+        } finally {
+          await worker.dispose();
+        }
+      })();
+      backends = { at: Date.now(), value };
+      value.catch(() => (backends = null));
+    }
+    return backends.value;
+  }
+
+  function exportReport(jobId: string, format: ExportFormat): ExportedFile {
     const report = finishedReport(jobId);
     const stem = basename(report.model.path).replace(/\.onnx$/i, '');
     switch (format) {
@@ -191,6 +269,14 @@ export function createEngine(options: EngineOptions = {}): Engine {
         return { fileName: `${stem}.report.html`, mimeType: 'text/html', content: renderReportHtml(report) };
       case 'trace':
         return { fileName: `${stem}.trace.json`, mimeType: 'application/json', content: JSON.stringify(toChromeTrace(report)) };
+      case 'md':
+        return { fileName: `${stem}.report.md`, mimeType: 'text/markdown', content: reportToMarkdown(report) };
+      case 'tex':
+        return { fileName: `${stem}.report.tex`, mimeType: 'application/x-tex', content: reportToLatex(report) };
+      case 'csv':
+        return { fileName: `${stem}.runs.csv`, mimeType: 'text/csv', content: tableToCsv(runsTable(report)) };
+      case 'ops-csv':
+        return { fileName: `${stem}.ops.csv`, mimeType: 'text/csv', content: tableToCsv(opsTable(report)) };
     }
   }
 
@@ -207,21 +293,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
       await writeFile(target, Buffer.from(dataBase64, 'base64'));
       return openModel(target);
     },
-    listBackends: async () => {
-      if (!backends || Date.now() - backends.at > BACKEND_CACHE_MS) {
-        const value = (async () => {
-          const worker = await RunWorker.start(env.workerScriptPath);
-          try {
-            return await probeBackends(worker, env.cacheDir);
-          } finally {
-            await worker.dispose();
-          }
-        })();
-        backends = { at: Date.now(), value };
-        value.catch(() => (backends = null));
-      }
-      return backends.value;
-    },
+    listBackends: async () => listBackends(),
     startProfile: async (req) => startProfile(req),
     cancelJob: async ({ jobId }) => {
       const j = job(jobId);
@@ -232,6 +304,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     getReport: async ({ jobId }) => finishedReport(jobId),
     exportReport: async ({ jobId, format }) => exportReport(jobId, format),
     compareRuns: async ({ jobId, baseline, candidate }) => compareRunPair(finishedReport(jobId), baseline, candidate),
+    listDevices: async () => collectDeviceInventory({ backends: await listBackends(), sysfsRoot }),
   };
 
   return {
@@ -243,11 +316,21 @@ export function createEngine(options: EngineOptions = {}): Engine {
       let set = listeners.get(event);
       if (!set) listeners.set(event, (set = new Set()));
       set.add(listener as (payload: never) => void);
-      return () => set.delete(listener as (payload: never) => void);
+      if (event === 'devicesChanged' && !stopUsbWatch) stopUsbWatch = watchUsbDevices(sysfsRoot, () => emit('devicesChanged', {}));
+      return () => {
+        const removed = set.delete(listener as (payload: never) => void);
+        if (event === 'devicesChanged' && set.size === 0 && stopUsbWatch) {
+          stopUsbWatch();
+          stopUsbWatch = null;
+        }
+        return removed;
+      };
     },
     async dispose() {
       for (const j of jobs.values()) j.controller.abort();
       listeners.clear();
+      stopUsbWatch?.();
+      stopUsbWatch = null;
     },
   };
 }

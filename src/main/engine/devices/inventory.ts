@@ -35,75 +35,9 @@ import { hexId, readAttr, readPciIdNames, scanPci, scanUsb, type PciDevice, type
 export const DEFAULT_SYSFS_ROOT = '/sys';
 
 /** One way to run models on a device, and whether it works here. */
-export interface DeviceBackend {
-  ep: string;
-  available: boolean;
-  /** Why not, and what to do; present exactly when available is false. */
-  reason?: string;
-  /** 'onnxruntime-node': an EP of this runtime (probed); 'vendor': a runtime edgescope cannot drive. */
-  via: BackendCandidate['via'];
-}
-
-export interface CpuDevice {
-  model: string;
-  /** Physical cores. */
-  cores: number;
-  logicalCores: number;
-  arch: string;
-  caches: CacheInfo[];
-  /** cpu0's current frequency, MHz; null when the OS does not say (VMs often do not). */
-  currentMhz: number | null;
-  /** cpu0's maximum frequency, MHz; null when the OS does not say. */
-  maxMhz: number | null;
-}
-
-export interface GpuDevice {
-  name: string;
-  vendor: string;
-  vendorId: string | null;
-  productId: string | null;
-  /** PCI address ('0000:01:00.0') or what systeminformation calls the bus; null when unknown. */
-  address: string | null;
-  vramBytes: number | null;
-  /** The bound kernel driver (sysfs only). */
-  driver: string | null;
-  source: 'sysfs' | 'systeminformation';
-  backends: DeviceBackend[];
-}
-
-export interface AcceleratorDevice {
-  name: string;
-  bus: 'usb' | 'pci';
-  vendorId: string;
-  productId: string;
-  state: string;
-  /** USB: 'bus 001 device 004 (1-1.2)'; PCI: '0000:03:00.0'. */
-  address: string;
-  /** The product string a USB device reports. */
-  product: string | null;
-  note?: string;
-  backends: DeviceBackend[];
-}
-
-export interface EpStatus {
-  name: string;
-  available: boolean;
-  reason?: string;
-  /** Shipped inside this onnxruntime-node build. */
-  bundled: boolean;
-}
-
-export interface DeviceInventory {
-  cpu: CpuDevice;
-  memoryBytes: number;
-  os: string;
-  platform: NodeJS.Platform;
-  gpus: GpuDevice[];
-  accelerators: AcceleratorDevice[];
-  eps: EpStatus[];
-  /** What was not looked at, and why (a bus that could not be listed, a platform without sysfs). */
-  notes: string[];
-}
+// The inventory's types are the API contract's (src/shared/devices.ts): the app receives this JSON as is.
+import type { AcceleratorDevice, CpuDevice, DeviceBackend, DeviceInventory, EpStatus, GpuDevice } from '../../../shared/devices';
+export type { AcceleratorDevice, CpuDevice, DeviceBackend, DeviceInventory, EpStatus, GpuDevice };
 
 /** systeminformation's graphics() controller, the fields used here. */
 export type GraphicsController = Pick<Systeminformation.GraphicsControllerData, 'vendor' | 'model' | 'vram' | 'vramDynamic' | 'bus'> &

@@ -2,6 +2,7 @@
 import type { ApiClient } from '../api/client';
 import { connectClient } from '../api/connect';
 import { Catalog } from './catalog.svelte';
+import { DeviceList } from './device-list.svelte';
 import type { ErrorLine } from './error-line.svelte';
 import { OpenModel } from './open-model.svelte';
 import { ProfileJob } from './profile-job.svelte';
@@ -16,6 +17,7 @@ export interface Session {
   config: RunConfig;
   job: ProfileJob;
   comparison: RunComparison;
+  devices: DeviceList;
 }
 
 /** Connects to the engine and builds the session on it; throws when there is no engine to connect to. */
@@ -36,5 +38,6 @@ export function createSession(errors: ErrorLine): Session {
     config: new RunConfig(),
     job,
     comparison: new RunComparison(client, errors),
+    devices: new DeviceList(client, errors),
   };
 }
