@@ -19,7 +19,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import si, { type Systeminformation } from 'systeminformation';
 import { EdgescopeError } from '../../../shared/errors';
-import type { BackendStatus, CacheInfo } from '../../../shared/report';
+import type { BackendStatus } from '../../../shared/report';
 import { machineInventory, readLinuxCaches } from '../machine/machine-info';
 import {
   GPU_VENDORS,

@@ -33,9 +33,6 @@ export interface KnownDevice {
   backends: readonly BackendCandidate[];
 }
 
-const MYRIAD_X_SHARED_IDS =
-  'Luxonis OAK cameras (also Myriad X, through XLink) enumerate with the same ids as the NCS2 before and after boot';
-
 /** A runtime outside onnxruntime-node: unavailable in edgescope, for the reason given. */
 const vendor = (ep: string, reason: string): BackendCandidate => ({ ep, via: 'vendor', reason });
 

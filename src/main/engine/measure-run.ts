@@ -1,0 +1,137 @@
+/**
+ * One measured run: a model on one EP in a fresh run worker, sampled from this process;
+ * then its ORT profile turned into operators (FLOPs, bytes, phases, placement) and
+ * timeline spans on the job clock.
+ */
+import { rm } from 'node:fs/promises';
+import type { Ceilings, OpReport, ProfileSettings, RunReport, TimelineSpan } from '../../shared/report';
+import { attribute } from './analysis/attribution';
+import { opCost } from './analysis/op-cost';
+import { placementOf } from './analysis/placement';
+import type { SourceGraph } from './analysis/source-graph';
+import { latencyStats } from './analysis/stats';
+import type { ResolvedInput } from './model/inputs';
+import type { RunPhase, RunResult } from './run/messages';
+import { RunWorker } from './run/runner';
+import { startSampler } from './trace/counters';
+import { aggregateOps, parseTrace, readTraceFile, traceClockOffsetUs } from './trace/ort-trace';
+
+export interface MeasureArgs {
+  workerScriptPath: string;
+  modelPath: string;
+  ep: string;
+  settings: ProfileSettings;
+  inputs: ResolvedInput[];
+  ceilings: Ceilings;
+  staging: string;
+  clockOriginNs: bigint;
+  signal?: AbortSignal;
+  modelWeightBytes: number;
+  /** The model's graph, to recover what the trace leaves out (pre-packed weights). */
+  sourceGraph: SourceGraph;
+  onPhase: (phase: RunPhase, done: number, total: number) => void;
+}
+
+export async function measureRun(a: MeasureArgs): Promise<{ run: RunReport; result: RunResult }> {
+  const worker = await RunWorker.start(a.workerScriptPath);
+  const cancel = () => worker.cancel();
+  a.signal?.addEventListener('abort', cancel);
+  const sampler = await startSampler({ pid: worker.pid, periodMs: a.settings.samplePeriodMs, clockOriginNs: a.clockOriginNs });
+  let result: RunResult;
+  let counters: RunReport['counters'];
+  try {
+    result = await worker.run(
+      {
+        modelPath: a.modelPath,
+        ep: a.ep,
+        threads: a.settings.threads,
+        graphOptimizationLevel: a.settings.graphOptimizationLevel,
+        inputs: a.inputs,
+        seed: a.settings.seed,
+        warmupRuns: a.settings.warmupRuns,
+        timedRuns: a.settings.timedRuns,
+        minTimeMs: a.settings.minTimeMs,
+        profiledRuns: a.settings.profiledRuns,
+        profileDir: a.staging,
+        returnOutputs: true,
+        clockOriginNs: a.clockOriginNs.toString(),
+      },
+      a.onPhase,
+    );
+  } finally {
+    a.signal?.removeEventListener('abort', cancel);
+    counters = await sampler.stop();
+    await worker.dispose();
+  }
+
+  const batch = a.inputs[0]?.dims[0] ?? 1;
+  const { ops, spans } = result.profilePath ? await analyseTrace(result, a) : { ops: [], spans: [] };
+  const latencyMs = latencyStats(result.latenciesMs);
+  const run: RunReport = {
+    ep: a.ep,
+    threads: a.settings.threads,
+    batch,
+    inputs: a.inputs.map((i) => ({ name: i.name, dtype: i.dtype, dims: i.dims })),
+    sessionCreateMs: result.sessionCreateMs,
+    firstRunMs: result.firstRunMs,
+    warmupRuns: a.settings.warmupRuns,
+    latencyMs,
+    latenciesMs: result.latenciesMs,
+    throughputPerSec: (batch * 1000) / latencyMs.median,
+    timedWindow: result.timedWindow,
+    profiledRuns: result.profiledWindows,
+    ops,
+    spans,
+    counters,
+    totals: {
+      opUs: ops.reduce((s, o) => s + o.durUs, 0),
+      memoryUs: ops.reduce((s, o) => s + o.phases.memoryUs, 0),
+      computeUs: ops.reduce((s, o) => s + o.phases.computeUs, 0),
+      overheadUs: ops.reduce((s, o) => s + o.phases.overheadUs, 0),
+    },
+    placement: placementOf(ops, a.ep),
+    ceilings: a.ceilings,
+  };
+  return { run, result };
+}
+
+async function analyseTrace(result: RunResult, a: MeasureArgs): Promise<{ ops: OpReport[]; spans: TimelineSpan[] }> {
+  const trace = parseTrace(readTraceFile(result.profilePath!));
+  await rm(result.profilePath!, { force: true });
+  // The first model_run is the profiling session's own warm-up; the worker did not time it.
+  const offsetUs = traceClockOffsetUs(trace, result.profiledWindows, 1);
+  const profiledRuns = trace.runs.slice(1);
+  const aggregated = aggregateOps(profiledRuns);
+  const ops: OpReport[] = aggregated.map((op) => {
+    const cost = opCost(op.sample, a.sourceGraph.weightDims(op.name, op.opType));
+    const attribution = attribute(op.opType, op.durUs, cost, { ceilings: a.ceilings, modelWeightBytes: a.modelWeightBytes });
+    if (op.timing === 'host' && op.provider !== 'CPUExecutionProvider') {
+      attribution.lowConfidence.push(`host-side dispatch time only: ${op.provider} runs asynchronously and reported no device time`);
+    }
+    return {
+      name: op.name,
+      opType: op.opType,
+      provider: op.provider,
+      durUs: op.durUs,
+      timing: op.timing,
+      durUsPerRun: op.durUsPerRun,
+      startOffsetUs: op.startOffsetUs,
+      inputShapes: op.sample.inputShapes,
+      outputShapes: op.sample.outputShapes,
+      inputTypes: op.sample.inputTypes,
+      flops: cost.flops,
+      bytes: cost.bytes,
+      parameterBytes: cost.parameterBytes,
+      activationBytes: cost.activationBytes,
+      outputBytes: cost.outputBytes,
+      intensity: cost.flops === null || cost.bytes === 0 ? null : cost.flops / cost.bytes,
+      ...attribution,
+    };
+  });
+  const opIndex = new Map(ops.map((o, i) => [o.name, i]));
+  const spans: TimelineSpan[] = profiledRuns.flatMap((run, r) =>
+    run.kernels.map((k) => ({ op: opIndex.get(k.name)!, run: r, startMs: (k.tsUs + offsetUs) / 1000, durMs: k.durUs / 1000 })),
+  );
+  return { ops, spans };
+}
+
