@@ -42,8 +42,21 @@ export interface MachineCommand {
   threads?: number;
 }
 
+export interface SweepCommand {
+  command: 'sweep';
+  /** The sweep file (JSON). */
+  file: string;
+  outDir: string;
+  json: boolean;
+  /** Delete earlier output of this folder's sweep and start over. */
+  restart: boolean;
+  /** Rerun cells that failed in an earlier run. */
+  retryFailed: boolean;
+}
+
 export type Command =
   | ProfileCommand
+  | SweepCommand
   | MachineCommand
   | { command: 'summary'; model: string; json: boolean }
   | { command: 'backends'; json: boolean }
@@ -63,6 +76,8 @@ commands:
   machine                this machine's bandwidth per cache level and DRAM, peak fp32/int8, t0 (cached)
                          [--json] [--recalibrate] [--ep EP] [--threads N]
   report DIR|REPORT.json re-export a report: --format html,pdf,csv,md,tex,trace (default html) [--out DIR]
+  sweep FILE --out DIR   profile every cell of a sweep file (models x variants x EPs x batches x threads);
+                         resumes where it stopped [--json] [--retry-failed] [--restart] (docs/sweeps.md)
   help, version
 
 profile options:
@@ -135,6 +150,7 @@ const OPTIONS = {
   devices: JSON_OPTION,
   machine: { ep: { type: 'string' }, threads: { type: 'string' }, recalibrate: { type: 'boolean' }, ...JSON_OPTION },
   report: { format: { type: 'string', multiple: true }, out: { type: 'string' } },
+  sweep: { out: { type: 'string' }, restart: { type: 'boolean' }, 'retry-failed': { type: 'boolean' }, ...JSON_OPTION },
 } as const;
 
 type CommandName = keyof typeof OPTIONS;
@@ -171,6 +187,8 @@ export function parseCommand(argv: string[]): Command {
       return parseReportCommand(rest);
     case 'machine':
       return parseMachineCommand(rest);
+    case 'sweep':
+      return parseSweepCommand(rest);
     case 'profile':
       break;
   }
@@ -232,6 +250,21 @@ function parseMachineCommand(args: string[]): MachineCommand {
   const threads = positiveInt('threads', values.threads);
   if (threads !== undefined && threads > 1024) bad(`--threads must be at most 1024, got '${values.threads}'`);
   return { command: 'machine', json: values.json === true, recalibrate: values.recalibrate === true, ep, threads };
+}
+
+function parseSweepCommand(args: string[]): SweepCommand {
+  const { values, positionals } = parseFor('sweep', args);
+  if (positionals.length !== 1) bad('sweep needs one sweep file: edgescope sweep SWEEP.json --out DIR');
+  if (values.out === undefined || values.out.trim() === '') bad('sweep needs --out DIR (where results.json and the cell reports go)');
+  if (values.restart === true && values['retry-failed'] === true) bad('give either --restart or --retry-failed, not both');
+  return {
+    command: 'sweep',
+    file: positionals[0],
+    outDir: values.out,
+    json: values.json === true,
+    restart: values.restart === true,
+    retryFailed: values['retry-failed'] === true,
+  };
 }
 
 function parseReportCommand(args: string[]): ReportCommand {

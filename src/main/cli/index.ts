@@ -17,6 +17,8 @@ import { KNOWN_EPS } from '../engine/run/ep-names';
 import { RunWorker } from '../engine/run/runner';
 import { demoModelPath } from '../engine/model/demo-models';
 import { exportReport } from './report-command';
+import { progressPrinter } from './progress';
+import { sweep } from './sweep-command';
 import { parseCommand, USAGE, type MachineCommand, type ProfileCommand } from './args';
 import { characterizeMachine, formatMachine } from './machine-command';
 import { formatDeviceInventory, formatModelSummary, formatProfileSummary, table } from './summary-table';
@@ -30,27 +32,6 @@ function printError(err: unknown): number {
   process.stderr.write(`edgescope: error: ${message}\n`);
   if (process.env.EDGESCOPE_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
   return code === 'E_BAD_REQUEST' ? EXIT_USAGE : code === 'E_CANCELLED' ? EXIT_INTERRUPTED : EXIT_ERROR;
-}
-
-/**
- * A one-line progress bar on an interactive terminal. Without a terminal (CI logs,
- * pipes) nothing is printed, so stderr carries only the error line, if any.
- */
-function progressPrinter(): { update(stage: string, fraction: number, message: string): void; done(): void } {
-  const tty = process.stderr.isTTY === true;
-  const width = 24;
-  return {
-    update(stage, fraction, message) {
-      if (!tty) return;
-      const filled = Math.round(fraction * width);
-      const bar = `${'#'.repeat(filled)}${'.'.repeat(width - filled)}`;
-      const line = `[${bar}] ${(fraction * 100).toFixed(0).padStart(3)}% ${stage}: ${message}`;
-      process.stderr.write(`\r\x1b[2K${line.slice(0, (process.stderr.columns ?? 100) - 1)}`);
-    },
-    done() {
-      if (tty) process.stderr.write('\r\x1b[2K');
-    },
-  };
 }
 
 async function profile(cmd: ProfileCommand, argv: string[]): Promise<number> {
@@ -159,6 +140,8 @@ export async function runCli(argv: string[]): Promise<number> {
         return 0;
       case 'profile':
         return await profile(cmd, argv);
+      case 'sweep':
+        return await sweep(cmd, argv);
     }
   } catch (err) {
     return printError(err);

@@ -205,4 +205,8 @@ process.on('message', (message: ToWorker) => {
   handle().catch((err: unknown) => send({ type: 'error', id: message.id, error: toApiError(err) }));
 });
 
+// The engine is the only reason to live: when it goes away (even by SIGKILL), stop at once
+// rather than finish a run nobody will read.
+process.on('disconnect', () => process.exit(0));
+
 send({ type: 'ready', pid: process.pid });
