@@ -54,6 +54,16 @@ export interface SweepCommand {
   retryFailed: boolean;
 }
 
+export interface InspectCommand {
+  command: 'inspect';
+  model: string;
+  /** Bits per relative-index gap (default: 8 for conv layers, 5 for fully connected ones, as in Deep Compression). */
+  indexBits?: number;
+  /** Weight-sharing bits, 2..8 (same defaults). */
+  shareBits?: number;
+  json: boolean;
+}
+
 export type Command =
   | ProfileCommand
   | SweepCommand
@@ -62,6 +72,7 @@ export type Command =
   | { command: 'backends'; json: boolean }
   | { command: 'devices'; json: boolean }
   | ReportCommand
+  | InspectCommand
   | { command: 'help' }
   | { command: 'version' };
 
@@ -75,6 +86,8 @@ commands:
                          (--json for JSON; EDGESCOPE_SYSFS_ROOT reads another sysfs tree than /sys)
   machine                this machine's bandwidth per cache level and DRAM, peak fp32/int8, t0 (cached)
                          [--json] [--recalibrate] [--ep EP] [--threads N]
+  inspect MODEL.onnx     per-layer sparsity and storage cost: dense, CSR, relative indexing, Huffman
+                         [--index-bits N] [--share-bits N] [--json]
   report DIR|REPORT.json re-export a report: --format html,pdf,csv,md,tex,trace (default html) [--out DIR]
   sweep FILE --out DIR   profile every cell of a sweep file (models x variants x EPs x batches x threads);
                          resumes where it stopped [--json] [--retry-failed] [--restart] (docs/sweeps.md)
@@ -150,6 +163,7 @@ const OPTIONS = {
   devices: JSON_OPTION,
   machine: { ep: { type: 'string' }, threads: { type: 'string' }, recalibrate: { type: 'boolean' }, ...JSON_OPTION },
   report: { format: { type: 'string', multiple: true }, out: { type: 'string' } },
+  inspect: { 'index-bits': { type: 'string' }, 'share-bits': { type: 'string' }, ...JSON_OPTION },
   sweep: { out: { type: 'string' }, restart: { type: 'boolean' }, 'retry-failed': { type: 'boolean' }, ...JSON_OPTION },
 } as const;
 
@@ -185,6 +199,22 @@ export function parseCommand(argv: string[]): Command {
     }
     case 'report':
       return parseReportCommand(rest);
+    case 'inspect': {
+      const { values, positionals } = parseFor('inspect', rest);
+      if (positionals.length !== 1) bad('inspect needs exactly one model path: edgescope inspect MODEL.onnx');
+      const bits = (flag: string, value: string | undefined, min: number, max: number) => {
+        const n = positiveInt(flag, value, min);
+        if (n !== undefined && n > max) bad(`--${flag} must be an integer in [${min}, ${max}], got '${value}'`);
+        return n;
+      };
+      return {
+        command: 'inspect',
+        model: positionals[0],
+        indexBits: bits('index-bits', values['index-bits'], 1, 16),
+        shareBits: bits('share-bits', values['share-bits'], 2, 8),
+        json: values.json === true,
+      };
+    }
     case 'machine':
       return parseMachineCommand(rest);
     case 'sweep':

@@ -17,6 +17,7 @@ import { KNOWN_EPS } from '../engine/run/ep-names';
 import { RunWorker } from '../engine/run/runner';
 import { demoModelPath } from '../engine/model/demo-models';
 import { exportReport } from './report-command';
+import { formatInspect, inspectModel } from './inspect-command';
 import { progressPrinter } from './progress';
 import { sweep } from './sweep-command';
 import { parseCommand, USAGE, type MachineCommand, type ProfileCommand } from './args';
@@ -135,6 +136,11 @@ export async function runCli(argv: string[]): Promise<number> {
         return await devices(cmd.json);
       case 'machine':
         return await machine(cmd);
+      case 'inspect': {
+        const result = inspectModel(cmd);
+        process.stdout.write(cmd.json ? `${JSON.stringify(result)}\n` : `${formatInspect(result)}\n`);
+        return 0;
+      }
       case 'report':
         for (const path of await exportReport(cmd)) process.stdout.write(`wrote ${path}\n`);
         return 0;
