@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, watch, type FSWatcher } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type {
   ApiCalls,
   ApiEventName,
@@ -36,6 +36,7 @@ import { tableToCsv } from './report/exports/csv';
 import { reportToLatex, reportToMarkdown } from './report/exports/paper-tables';
 import { opsTable, runsTable } from './report/exports/tables';
 import { renderReportHtml } from './report/report-html';
+import { packageRoot, toolVersion } from './files/package-root';
 import { writeFileAtomic } from './files/write-atomic';
 import { probeBackends } from './run/backends';
 import { defaultWorkerScriptPath, RunWorker } from './run/runner';
@@ -58,31 +59,7 @@ export interface Engine extends EngineApi {
   dispose(): Promise<void>;
 }
 
-/** The repository (or installed package) root: the nearest folder with edgescope's package.json. */
-export function packageRoot(start = __dirname): string {
-  let dir = start;
-  for (;;) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg)) {
-      try {
-        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'edgescope') return dir;
-      } catch {
-        // keep walking up
-      }
-    }
-    const parent = dirname(dir);
-    if (parent === dir) return process.cwd();
-    dir = parent;
-  }
-}
-
-export function toolVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
-  } catch {
-    return '0.0.0';
-  }
-}
+export { packageRoot, toolVersion };
 
 export function defaultCacheDir(): string {
   const base = process.env.EDGESCOPE_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'edgescope');

@@ -41,7 +41,6 @@ export interface OutputTensor {
 
 export interface RunResult {
   pid: number;
-  onnxruntimeVersion: string;
   sessionCreateMs: number;
   firstRunMs: number;
   latenciesMs: number[];

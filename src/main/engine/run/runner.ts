@@ -7,17 +7,16 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { EdgescopeError, fromApiError } from '../../../shared/errors';
+import { packageRoot } from '../files/package-root';
 import type { FromWorker, ProbeResult, RunPhase, RunResult, RunSpec, ToWorker } from './messages';
 
 /** The compiled worker script: beside this file when compiled, else in the package's dist. */
 export function defaultWorkerScriptPath(): string {
   const beside = join(__dirname, 'worker.js');
   if (existsSync(beside)) return beside;
-  let dir = __dirname;
-  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  const built = join(dir, 'dist', 'node', 'src', 'main', 'engine', 'run', 'worker.js');
+  const built = join(packageRoot(), 'dist', 'node', 'src', 'main', 'engine', 'run', 'worker.js');
   if (!existsSync(built)) {
     throw new EdgescopeError('E_INTERNAL', `run worker not built (${built} missing): run npm run build:node`);
   }
@@ -59,7 +58,6 @@ export class RunWorker {
       serialization: 'advanced',
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       execArgv: [],
-      env: { ...process.env, ORT_LOGGING_LEVEL: '3' },
     });
     const worker = new RunWorker(child);
     return new Promise((resolve, reject) => {

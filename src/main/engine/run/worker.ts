@@ -141,7 +141,6 @@ async function run(id: number, spec: RunSpec): Promise<RunResult> {
 
   return {
     pid: process.pid,
-    onnxruntimeVersion: ort.env.versions.node ?? ort.env.versions.common ?? 'unknown',
     sessionCreateMs,
     firstRunMs,
     latenciesMs,
