@@ -12,9 +12,8 @@ import { summarizeModel } from '../engine/model/summary';
 import { engineEnv, resolveModelPath, toolVersion } from '../engine/engine';
 import { runProfileJob } from '../engine/profile-job';
 import { collectDeviceInventory } from '../engine/devices/inventory';
-import { probeBackends } from '../engine/run/backends';
+import { probeBackendsInNewWorker } from '../engine/run/backends';
 import { KNOWN_EPS } from '../engine/run/ep-names';
-import { RunWorker } from '../engine/run/runner';
 import { demoModelPath } from '../engine/model/demo-models';
 import { exportReport } from './report-command';
 import { formatInspect, inspectModel } from './inspect-command';
@@ -64,14 +63,9 @@ async function profile(cmd: ProfileCommand, argv: string[]): Promise<number> {
 }
 
 /** The backend probe, in a run worker started for it and stopped after. */
-async function probeInWorker(): Promise<BackendStatus[]> {
+function probeInWorker(): Promise<BackendStatus[]> {
   const env = engineEnv();
-  const worker = await RunWorker.start(env.workerScriptPath);
-  try {
-    return await probeBackends(worker, env.cacheDir);
-  } finally {
-    await worker.dispose();
-  }
+  return probeBackendsInNewWorker(env.workerScriptPath, env.cacheDir);
 }
 
 async function backends(json: boolean): Promise<number> {

@@ -38,8 +38,8 @@ import { opsTable, runsTable } from './report/exports/tables';
 import { renderReportHtml } from './report/report-html';
 import { packageRoot, toolVersion } from './files/package-root';
 import { writeFileAtomic } from './files/write-atomic';
-import { probeBackends } from './run/backends';
-import { defaultWorkerScriptPath, RunWorker } from './run/runner';
+import { probeBackendsInNewWorker } from './run/backends';
+import { defaultWorkerScriptPath } from './run/runner';
 
 export interface EngineOptions {
   workerScriptPath?: string;
@@ -222,14 +222,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
 
   function listBackends(): Promise<BackendStatus[]> {
     if (!backends || Date.now() - backends.at > BACKEND_CACHE_MS) {
-      const value = (async () => {
-        const worker = await RunWorker.start(env.workerScriptPath);
-        try {
-          return await probeBackends(worker, env.cacheDir);
-        } finally {
-          await worker.dispose();
-        }
-      })();
+      const value = probeBackendsInNewWorker(env.workerScriptPath, env.cacheDir);
       backends = { at: Date.now(), value };
       value.catch(() => (backends = null));
     }

@@ -10,7 +10,7 @@ import type { BackendStatus } from '../../../shared/report';
 import { buildModel, node, valueInfo } from '../model/graph-builder';
 import { writeModel } from '../model/onnx-io';
 import { KNOWN_EPS, knownEp } from './ep-names';
-import type { RunWorker } from './runner';
+import { RunWorker } from './runner';
 
 async function probeModelPath(cacheDir: string): Promise<string> {
   const path = join(cacheDir, 'calibration', 'probe-add.onnx');
@@ -37,6 +37,16 @@ export async function probeBackends(worker: RunWorker, cacheDir: string): Promis
     ...(r.available ? {} : { reason: r.reason ?? 'unavailable' }),
     bundled: r.available || !/not bundled|not in this onnxruntime-node build/.test(r.reason ?? ''),
   }));
+}
+
+/** The probe in a run worker started for it and stopped after (the CLI's and the app's entry point). */
+export async function probeBackendsInNewWorker(workerScriptPath: string, cacheDir: string): Promise<BackendStatus[]> {
+  const worker = await RunWorker.start(workerScriptPath);
+  try {
+    return await probeBackends(worker, cacheDir);
+  } finally {
+    await worker.dispose();
+  }
 }
 
 /** Throw the one clear error for a requested EP that cannot run here. */
