@@ -10,11 +10,8 @@ import { dirname, join, resolve } from 'node:path';
 import { EdgescopeError } from '../../shared/errors';
 import type { Report } from '../../shared/report';
 import { StagedOutput } from '../engine/files/write-atomic';
-import { toChromeTrace } from '../engine/report/chrome-trace';
-import { reportToCsv } from '../engine/report/exports/csv';
-import { reportToLatex, reportToMarkdown } from '../engine/report/exports/paper-tables';
 import { htmlToPdf } from '../engine/report/exports/pdf';
-import { renderReportHtml } from '../engine/report/report-html';
+import { renderCsvFiles, renderFile } from '../engine/report/exports/render';
 import { reportSchemaErrors } from '../engine/report/report-schema';
 import type { ReportCommand } from './args';
 
@@ -43,35 +40,18 @@ export async function exportReport(cmd: ReportCommand): Promise<string[]> {
     await staged.add(join(outDir, name), content);
     written.push(join(outDir, name));
   };
-  const html = renderReportHtml(report);
   let scratch: string | null = null;
   try {
     for (const format of cmd.formats) {
-      switch (format) {
-        case 'html':
-          await add('report.html', html);
-          break;
-        case 'trace':
-          await add('trace.json', JSON.stringify(toChromeTrace(report)));
-          break;
-        case 'csv':
-          for (const [name, content] of Object.entries(reportToCsv(report))) await add(name, content);
-          break;
-        case 'md':
-          await add('report.md', reportToMarkdown(report));
-          break;
-        case 'tex':
-          await add('report.tex', reportToLatex(report));
-          break;
-        case 'pdf': {
-          scratch ??= await mkdtemp(join(tmpdir(), 'edgescope-pdf-'));
-          const htmlPath = join(scratch, 'report.html');
-          await writeFile(htmlPath, html);
-          await htmlToPdf(htmlPath, join(scratch, 'report.pdf'));
-          await add('report.pdf', readFileSync(join(scratch, 'report.pdf')));
-          break;
-        }
+      if (format === 'pdf') {
+        scratch ??= await mkdtemp(join(tmpdir(), 'edgescope-pdf-'));
+        const htmlPath = join(scratch, 'report.html');
+        await writeFile(htmlPath, renderFile(report, 'html').content);
+        await htmlToPdf(htmlPath, join(scratch, 'report.pdf'));
+        await add('report.pdf', readFileSync(join(scratch, 'report.pdf')));
+        continue;
       }
+      for (const file of format === 'csv' ? renderCsvFiles(report) : [renderFile(report, format)]) await add(file.name, file.content);
     }
     await staged.commit();
     return written;

@@ -31,11 +31,7 @@ import { DEMO_MODELS, demoModelPath, ensureDemoModel } from './model/demo-models
 import { readModel } from './model/onnx-io';
 import { summarizeModel } from './model/summary';
 import { runProfileJob, type EngineEnv } from './profile-job';
-import { toChromeTrace } from './report/chrome-trace';
-import { tableToCsv } from './report/exports/csv';
-import { reportToLatex, reportToMarkdown } from './report/exports/paper-tables';
-import { opsTable, runsTable } from './report/exports/tables';
-import { renderReportHtml } from './report/report-html';
+import { renderFile, type FileKind } from './report/exports/render';
 import { packageRoot, toolVersion } from './files/package-root';
 import { writeFileAtomic } from './files/write-atomic';
 import { probeBackendsInNewWorker } from './run/backends';
@@ -229,26 +225,18 @@ export function createEngine(options: EngineOptions = {}): Engine {
     return backends.value;
   }
 
+  /** The app's export formats: 'csv' is the runs table, 'ops-csv' the per-op one. */
+  const EXPORT_KINDS: Record<ExportFormat, FileKind> = {
+    json: 'json', html: 'html', trace: 'trace', md: 'md', tex: 'tex', csv: 'csv:runs', 'ops-csv': 'csv:ops',
+  };
+
   function exportReport(jobId: string, format: ExportFormat): ExportedFile {
     const report = finishedReport(jobId);
     const stem = basename(report.model.path).replace(/\.onnx$/i, '');
-    switch (format) {
-      case 'json':
-        return { fileName: `${stem}.report.json`, mimeType: 'application/json', content: JSON.stringify(report, null, 1) };
-      case 'html':
-        return { fileName: `${stem}.report.html`, mimeType: 'text/html', content: renderReportHtml(report) };
-      case 'trace':
-        return { fileName: `${stem}.trace.json`, mimeType: 'application/json', content: JSON.stringify(toChromeTrace(report)) };
-      case 'md':
-        return { fileName: `${stem}.report.md`, mimeType: 'text/markdown', content: reportToMarkdown(report) };
-      case 'tex':
-        return { fileName: `${stem}.report.tex`, mimeType: 'application/x-tex', content: reportToLatex(report) };
-      case 'csv':
-        return { fileName: `${stem}.runs.csv`, mimeType: 'text/csv', content: tableToCsv(runsTable(report)) };
-      case 'ops-csv':
-        return { fileName: `${stem}.ops.csv`, mimeType: 'text/csv', content: tableToCsv(opsTable(report)) };
-    }
+    const file = renderFile(report, EXPORT_KINDS[format]);
+    return { fileName: `${stem}.${file.name}`, mimeType: file.mimeType, content: file.content };
   }
+
 
   const handlers: { [M in ApiMethod]: (req: ApiCalls[M]['req']) => Promise<ApiCalls[M]['res']> } = {
     listDemoModels: async () =>

@@ -5,8 +5,7 @@
  */
 import { join, resolve } from 'node:path';
 import type { Report } from '../../../shared/report';
-import { toChromeTrace } from './chrome-trace';
-import { renderReportHtml } from './report-html';
+import { renderFile } from './exports/render';
 import { assertValidReport } from './report-schema';
 import { StagedOutput } from '../files/write-atomic';
 
@@ -22,9 +21,9 @@ export async function writeReportFiles(outDir: string, report: Report): Promise<
   };
   const staged = new StagedOutput();
   try {
-    await staged.add(paths.report, JSON.stringify(report, null, 1));
-    await staged.add(paths.html, renderReportHtml(report));
-    await staged.add(paths.trace, JSON.stringify(toChromeTrace(report)));
+    await staged.add(paths.report, renderFile(report, 'json').content);
+    await staged.add(paths.html, renderFile(report, 'html').content);
+    await staged.add(paths.trace, renderFile(report, 'trace').content);
     await staged.commit();
   } catch (err) {
     await staged.discard();

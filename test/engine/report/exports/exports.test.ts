@@ -3,15 +3,21 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { csvParseRows } from 'd3';
 import { describe, expect, it } from 'vitest';
-import { reportToCsv } from '../../../../src/main/engine/report/exports/csv';
+import { renderCsvFiles } from '../../../../src/main/engine/report/exports/render';
 import { escapeLatex, reportToLatex, reportToMarkdown } from '../../../../src/main/engine/report/exports/paper-tables';
 import { findChromium, htmlToPdf } from '../../../../src/main/engine/report/exports/pdf';
 import { renderReportHtml } from '../../../../src/main/engine/report/report-html';
 import { HOSTILE_TEXT, buildHostileReport, buildSampleReport } from '../../../fixtures/reports/sample-report';
 import { tempDir } from '../../../helpers';
+import type { Report } from '../../../../src/shared/report';
 
 const dir = tempDir();
 const report = buildSampleReport();
+
+/** File name -> content of the CSV export. */
+function reportToCsv(r: Report): Record<string, string> {
+  return Object.fromEntries(renderCsvFiles(r).map((f) => [f.name, f.content]));
+}
 
 describe('CSV export', () => {
   it('writes one parseable file per table with full-precision numbers', () => {

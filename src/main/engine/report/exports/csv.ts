@@ -2,8 +2,7 @@
  * CSV (RFC 4180): one file per table, full-precision numbers, a header of column keys
  * with units in them (median_ms), so the files load into pandas or R unchanged.
  */
-import type { Report } from '../../../../shared/report';
-import { allTables, type Cell, type Table } from './tables';
+import type { Cell, Table } from './tables';
 
 function field(cell: Cell): string {
   if (cell === null) return '';
@@ -14,9 +13,4 @@ function field(cell: Cell): string {
 export function tableToCsv(table: Table): string {
   const lines = [table.columns.map((c) => field(c.key)), ...table.rows.map((row) => row.map(field))];
   return `${lines.map((cells) => cells.join(',')).join('\r\n')}\r\n`;
-}
-
-/** File name -> content for every table of the report. */
-export function reportToCsv(report: Report): Record<string, string> {
-  return Object.fromEntries(allTables(report).map((t) => [`${t.id}.csv`, tableToCsv(t)]));
 }
