@@ -203,10 +203,12 @@ export function createEngine(options: EngineOptions = {}): Engine {
     jobs.set(jobId, entry);
     const outDir = join(workspaceDir, 'runs', `${new Date().toISOString().replace(/[:.]/g, '-')}-${jobId}`);
     // Not awaited: the call returns the id at once and the job reports through events.
-    void runProfileJob(env, { ...request, modelPath }, outDir, {
+    // The probe the app already ran (cached 30 s) spares the job its own.
+    void listBackends().then((backends) => runProfileJob(env, { ...request, modelPath }, outDir, {
+      backends,
       signal: controller.signal,
       onProgress: (stage, fraction, message) => emit('jobProgress', { jobId, stage, fraction, message }),
-    }).then(
+    })).then(
       (result) => {
         entry.report = result.report;
         emit('jobDone', { jobId, report: result.report });

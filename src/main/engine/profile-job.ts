@@ -12,6 +12,7 @@ import type { JobStage, ProfileRequest } from '../../shared/api';
 import { EdgescopeError } from '../../shared/errors';
 import {
   REPORT_SCHEMA_VERSION,
+  type BackendStatus,
   type Ceilings,
   type ProfileSettings,
   type Report,
@@ -42,6 +43,8 @@ export interface EngineEnv {
 }
 
 export interface JobHooks {
+  /** The backend probe's answer when the caller already has it (the app, a sweep); else the job probes. */
+  backends?: BackendStatus[];
   onProgress?: (stage: JobStage, fraction: number, message: string) => void;
   signal?: AbortSignal;
   commandLine?: string[];
@@ -123,12 +126,15 @@ export async function runProfileJob(env: EngineEnv, request: ProfileRequest, out
   });
 
   const clockOriginNs = process.hrtime.bigint();
-  const service = await RunWorker.start(env.workerScriptPath);
-  const cancelService = () => service.cancel();
+  // A worker for the probe and for measuring ceilings, started only if one of them is needed:
+  // with backends given and ceilings cached, a job starts no process before its runs.
+  let service = null as RunWorker | null;
+  const serviceWorker = async (): Promise<RunWorker> => (service ??= await RunWorker.start(env.workerScriptPath));
+  const cancelService = () => service?.cancel();
   signal?.addEventListener('abort', cancelService);
   let staging: string | null = null;
   try {
-    const backends = await probeBackends(service, env.cacheDir);
+    const backends = hooks.backends ?? (await probeBackends(await serviceWorker(), env.cacheDir));
     requireBackends(settings.eps, backends);
     throwIfCancelled(signal);
 
@@ -140,7 +146,7 @@ export async function runProfileJob(env: EngineEnv, request: ProfileRequest, out
         ep,
         await ceilingsFor(
           {
-            worker: service,
+            worker: serviceWorker,
             cacheDir: env.cacheDir,
             fingerprint: machine.fingerprint,
             lastLevelCacheBytes: lastLevelCacheBytes(machine.caches),
@@ -153,7 +159,7 @@ export async function runProfileJob(env: EngineEnv, request: ProfileRequest, out
       );
       throwIfCancelled(signal);
     }
-    await service.dispose();
+    await service?.dispose();
 
     // 3. Variants: dense, then one pruned model per sparsity, staged until the job succeeds.
     await mkdir(outDir, { recursive: true });
@@ -297,7 +303,7 @@ export async function runProfileJob(env: EngineEnv, request: ProfileRequest, out
     return { report, outDir: resolve(outDir), files: { ...files, models } };
   } finally {
     signal?.removeEventListener('abort', cancelService);
-    await service.dispose();
+    await service?.dispose();
     if (staging) await rm(staging, { recursive: true, force: true });
   }
 }

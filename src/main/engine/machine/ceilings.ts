@@ -71,7 +71,8 @@ function chainModel(): ReturnType<typeof buildModel> {
 }
 
 export interface CeilingsContext {
-  worker: RunWorker;
+  /** The worker to measure in, started on first use (cached ceilings need none). */
+  worker: () => Promise<RunWorker>;
   cacheDir: string;
   fingerprint: string;
   lastLevelCacheBytes: number;
@@ -147,7 +148,7 @@ export const constantInput = (name: string, dims: number[]): ResolvedInput => ({
  * durations that the ceilings are compared with do.
  */
 async function kernelDurations(ctx: CeilingsContext, runSpec: RunSpec): Promise<number[]> {
-  const result = await ctx.worker.run(runSpec);
+  const result = await (await ctx.worker()).run(runSpec);
   const trace = parseTrace(readTraceFile(result.profilePath!));
   await rm(result.profilePath!, { force: true });
   return trace.runs.slice(1).flatMap((r) => r.kernels.map((k) => k.durUs));

@@ -185,7 +185,7 @@ async function measureCharacterization(ctx: CharacterizationContext, worker: Run
   const steps = 4 + sets.length * counts.length; // three ceilings (when not cached), the curve, int8
   let step = 0;
   const progress = (message: string) => ctx.onProgress?.(Math.min(1, step++ / steps), message);
-  const base: CeilingsContext = { ...ctx, worker, lastLevelCacheBytes: lastLevelCacheBytes(ctx.caches), onProgress: progress };
+  const base: CeilingsContext = { ...ctx, worker: async () => worker, lastLevelCacheBytes: lastLevelCacheBytes(ctx.caches), onProgress: progress };
 
   const ceilings = await ceilingsFor(base, ep, threads, recalibrate);
   const dir = join(ctx.cacheDir, 'calibration');

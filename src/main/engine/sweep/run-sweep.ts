@@ -24,7 +24,9 @@ import type { LayerSparsity, Report } from '../../../shared/report';
 import { pruneModel } from '../compress/prune';
 import { DEMO_MODELS, ensureDemoModel } from '../model/demo-models';
 import { readModel, writeModel } from '../model/onnx-io';
+import type { BackendStatus } from '../../../shared/report';
 import { runProfileJob, type EngineEnv } from '../profile-job';
+import { probeBackendsInNewWorker } from '../run/backends';
 import { pendingCells, readResults, recordCell, RESULTS_FILE, RESULTS_VERSION, writeResults, type CellResult, type SweepResults } from './results';
 import { demoIdOf, expandCells, modelKeys, sweepHash, type SweepCell, type SweepSpec, type SweepVariant } from './spec';
 
@@ -96,6 +98,8 @@ export async function runSweep(env: SweepEnv, options: SweepOptions, hooks: Swee
   const keys = modelKeys(raw.models);
   const modelIndex = new Map(raw.models.map((m, i) => [m, i]));
   const models = new Models(env, spec, keys, outDir);
+  // One backend probe for the whole sweep, not one per cell (a cell on an unavailable EP still fails with its reason).
+  let backends: Promise<BackendStatus[]> | null = null;
 
   for (const [done, cell] of todo.entries()) {
     if (hooks.signal?.aborted) throw new EdgescopeError('E_CANCELLED', 'sweep interrupted');
@@ -126,7 +130,12 @@ export async function runSweep(env: SweepEnv, options: SweepOptions, hooks: Swee
           seed: spec.seed,
         },
         partial,
-        { signal: hooks.signal, onProgress: report, commandLine: hooks.commandLine },
+        {
+          signal: hooks.signal,
+          onProgress: report,
+          commandLine: hooks.commandLine,
+          backends: await (backends ??= probeBackendsInNewWorker(env.workerScriptPath, env.cacheDir)),
+        },
       );
       const final = join(outDir, 'cells', cell.key);
       await mkdir(join(outDir, 'cells'), { recursive: true });
