@@ -1,7 +1,5 @@
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
-import { afterAll } from 'vitest';
 import { nodeCounterFs, type CounterFs } from '../../../src/main/engine/trace/counters/kept-file';
 
 export const FIXTURES = join(__dirname, '../../fixtures/counters');
@@ -10,17 +8,12 @@ export function fixtureText(name: string): string {
   return readFileSync(join(FIXTURES, name), 'utf8');
 }
 
-const tempDirs: string[] = [];
-afterAll(() => {
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-});
+import { tempDir } from '../../helpers';
 
-/** A fresh directory, removed after the test file. */
-export function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), `edgescope-${prefix}-`));
-  tempDirs.push(dir);
-  return dir;
-}
+export { tempDir };
+
+/** The /proc series every sampler returns first, in this order. */
+export const PROC_SERIES_NAMES = ['cpu.utilization', 'cpu.time', 'memory.rss', 'memory.peakRss', 'faults.minor', 'faults.major'];
 
 /** Writes files (path relative to root -> content) and returns root. */
 export function writeTree(root: string, files: Record<string, string>): string {

@@ -11,7 +11,7 @@ import {
   ProcCounters,
   readSystemConstants,
 } from '../../../src/main/engine/trace/counters/proc-reader';
-import { FIXTURES, fixtureText, fsFailingReads, tempDir } from './helpers';
+import { FIXTURES, fixtureText, fsFailingReads, PROC_SERIES_NAMES, tempDir } from './helpers';
 
 const SYSTEM = { clockTicksPerSecond: 100, pageBytes: 4096 };
 
@@ -213,14 +213,7 @@ describe('ProcCounters', () => {
     expect(counters.exited).toBe(true);
     counters.poll(0);
     const series = counters.series();
-    expect(series.map((s) => s.name)).toEqual([
-      'cpu.utilization',
-      'cpu.time',
-      'memory.rss',
-      'memory.peakRss',
-      'faults.minor',
-      'faults.major',
-    ]);
+    expect(series.map((s) => s.name)).toEqual(PROC_SERIES_NAMES);
     for (const s of series) {
       expect(s).toMatchObject({ available: false, reason: 'process 4242 had exited before sampling started' });
     }

@@ -4,7 +4,7 @@ import { unavailablePerfSeries } from '../../../src/main/engine/trace/counters/p
 import { ProcCounters } from '../../../src/main/engine/trace/counters/proc-reader';
 import { Sampler } from '../../../src/main/engine/trace/counters/sampler';
 import { availableSeries, type PolledSource } from '../../../src/main/engine/trace/counters/series';
-import { FIXTURES, sleep } from './helpers';
+import { FIXTURES, PROC_SERIES_NAMES, sleep } from './helpers';
 
 /** Records when it is polled; throws on poll number `failAt`. */
 class RecordingSource implements PolledSource {
@@ -108,12 +108,7 @@ describe('Sampler timing', () => {
     );
     const names = (await sampler.stop()).map((s) => s.name);
     expect(names).toEqual([
-      'cpu.utilization',
-      'cpu.time',
-      'memory.rss',
-      'memory.peakRss',
-      'faults.minor',
-      'faults.major',
+      ...PROC_SERIES_NAMES,
       'perf.cycles',
       'perf.instructions',
       'perf.cache-references',

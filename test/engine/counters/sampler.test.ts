@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { CounterSeries } from '../../../src/shared/report';
 import { DEFAULT_SAMPLE_PERIOD_MS, startSampler } from '../../../src/main/engine/trace/counters/index';
-import { softwarePerfStandin } from './helpers';
+import { PROC_SERIES_NAMES, softwarePerfStandin } from './helpers';
 
 /** A node process that spins for `ms`, then prints the CPU time it used ({cpuMs}) and exits. */
 function busyChild(ms: number): ChildProcess & { report(): Promise<{ cpuMs: number; busyWallMs: number }> } {
@@ -61,14 +61,7 @@ describe('startSampler on a busy child process', () => {
     const stoppedAtMs = msSince(clockOriginNs);
     const s = byName(series);
 
-    expect(series.map((x) => x.name).slice(0, 6)).toEqual([
-      'cpu.utilization',
-      'cpu.time',
-      'memory.rss',
-      'memory.peakRss',
-      'faults.minor',
-      'faults.major',
-    ]);
+    expect(series.map((x) => x.name).slice(0, 6)).toEqual(PROC_SERIES_NAMES);
     for (const x of series) expect(x.available ? x.samples : x.reason).toBeTruthy();
 
     // CPU time agrees with what the child measured itself (10 ms tick resolution, and the child
