@@ -15,11 +15,6 @@ export function floatTensor(name: string, dims: number[], values: Float32Array):
   };
 }
 
-export function int64Tensor(name: string, dims: number[], values: number[]): onnx.ITensorProto {
-  const data = new BigInt64Array(values.map((v) => BigInt(v)));
-  return { name, dims, dataType: DataType.INT64, rawData: new Uint8Array(data.buffer) };
-}
-
 export function valueInfo(name: string, dims: (number | string)[], elemType: number = DataType.FLOAT): onnx.IValueInfoProto {
   return {
     name,
