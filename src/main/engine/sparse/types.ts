@@ -26,6 +26,18 @@ export interface SparseMatrix {
   readonly bytes: number;
 }
 
+export interface MultiplyOptions {
+  /**
+   * Threads: the caller's + threads - 1 pool workers, never more. They take row chunks from a
+   * shared counter, so a worker the OS has not scheduled leaves its share to the others.
+   */
+  threads: number;
+  /** One value per row, added to every batch row of the output. */
+  bias?: Float32Array;
+  /** 'scalar' forces the portable kernels (tests compare them with the SIMD ones); default 'auto'. */
+  simd?: 'auto' | 'scalar';
+}
+
 export interface SparseKernels {
   /** Pack a dense row-major [rows x cols] matrix (zeros dropped). */
   pack(dense: Float32Array, rows: number, cols: number, options: PackOptions): SparseMatrix;
@@ -35,7 +47,7 @@ export interface SparseKernels {
    * blocks the calling thread: call it only from a worker, never from a thread that
    * must stay responsive.
    */
-  multiply(a: SparseMatrix, x: Float32Array, batch: number, out: Float32Array, options: { threads: number; bias?: Float32Array }): void;
+  multiply(a: SparseMatrix, x: Float32Array, batch: number, out: Float32Array, options: MultiplyOptions): void;
   /** What the build uses, e.g. { simd: 'avx2', compiler: 'g++ 12.2' }. */
   readonly buildInfo: Readonly<Record<string, string>>;
 }
