@@ -1,0 +1,94 @@
+/**
+ * Planning a hybrid run (in the worker): find the sparse layers, time each both ways on
+ * the run's real activations, let the policy choose, and cut the model at the layers that
+ * go sparse. A model that cannot be cut runs whole on ORT, with the reason.
+ */
+import type * as ort from 'onnxruntime-node';
+import type { onnx } from '../../model/onnx-io';
+import type { SparseKernels } from '../types';
+import { timeLayer, timeRepeated } from './break-even';
+import { HybridExecutor, nchwToRows, type SessionSettings } from './executor';
+import { SPARSE_MARGIN, decideLayer, type LayerChoice, type LayerDecision } from './policy';
+import { cutGraph, findSparseCandidates, wholeModelStep, type HybridStep, type RejectedLayer } from './split';
+
+export interface HybridPlan {
+  steps: HybridStep[];
+  decisions: LayerDecision[];
+  rejected: RejectedLayer[];
+  fallbackReason?: string;
+  /** The chosen cut against the whole model on ORT, each one inference (median us); null when not compared. */
+  wholeModelCheck: { hybridUs: number; ortUs: number } | null;
+}
+
+export async function planHybrid(
+  proto: onnx.IModelProto,
+  kernels: SparseKernels,
+  feeds: Record<string, ort.Tensor>,
+  settings: Omit<SessionSettings, 'profile'>,
+  overrides: Record<string, LayerChoice> = {},
+): Promise<HybridPlan> {
+  const { layers, rejected } = findSparseCandidates(proto);
+  const unknown = Object.keys(overrides).filter((n) => !layers.some((l) => l.node === n) && !rejected.some((r) => r.node === n));
+  if (unknown.length > 0) rejected.push(...unknown.map((node) => ({ node, opType: '?', reason: 'override names no MatMul/Gemm/Conv node of the model' })));
+  const whole = (fallbackReason?: string): HybridPlan => ({
+    steps: [wholeModelStep(proto)],
+    decisions: [],
+    rejected,
+    wholeModelCheck: null,
+    ...(fallbackReason ? { fallbackReason } : {}),
+  });
+  if (layers.length === 0) return whole();
+  const all = cutGraph(proto, layers);
+  if (!all.ok) return whole(all.reason);
+
+  // A first pass with every candidate sparse gives each layer's real input (and checks the cut runs).
+  const probe = await HybridExecutor.create(all.steps, kernels, settings);
+  const decisions: LayerDecision[] = [];
+  try {
+    const inputs = await probe.run(feeds, layers.map((l) => l.input));
+    const matrices = probe.matrices;
+    for (const layer of layers) {
+      const x = inputs[layer.input];
+      const batch = HybridExecutor.batchOf(layer, x.dims);
+      const data = x.data as Float32Array;
+      const rowsX = layer.layout === 'nchw' ? nchwToRows(data, x.dims[0], layer.cols, batch / x.dims[0]) : data;
+      const timing = await timeLayer(layer, matrices.get(layer.node)!, kernels, rowsX, batch, settings);
+      decisions.push(decideLayer(layer, batch, timing, overrides[layer.node]));
+    }
+  } finally {
+    await probe.release();
+  }
+  const chosen = layers.filter((l) => decisions.find((d) => d.node === l.node)?.choice === 'sparse');
+  if (chosen.length === 0) return { ...whole(), decisions };
+  const cut = cutGraph(proto, chosen);
+  if (!cut.ok) return { ...whole(cut.reason), decisions };
+  if (decisions.some((d) => d.forced && d.choice === 'sparse')) return { steps: cut.steps, decisions, rejected, wholeModelCheck: null };
+
+  // Each layer won alone, but every cut adds an ORT call and tensor hand-over: check the whole.
+  const outputs = (proto.graph?.output ?? []).map((o) => o.name ?? '');
+  const hybridUs = await timeInference(cut.steps, kernels, feeds, outputs, settings);
+  const ortUs = await timeInference([wholeModelStep(proto)], kernels, feeds, outputs, settings);
+  const wholeModelCheck = { hybridUs, ortUs };
+  if (hybridUs < ortUs * SPARSE_MARGIN) return { steps: cut.steps, decisions, rejected, wholeModelCheck };
+  const lost = `the cut model loses overall (hybrid ${hybridUs.toFixed(1)} us vs ORT whole ${ortUs.toFixed(1)} us per inference: the cuts cost more than the sparse layers save)`;
+  return {
+    ...whole(),
+    decisions: decisions.map((d) => (d.choice === 'sparse' ? { ...d, choice: 'dense' as const, reason: `${lost}; alone: ${d.reason}` } : d)),
+    wholeModelCheck,
+  };
+}
+
+async function timeInference(
+  steps: HybridStep[],
+  kernels: SparseKernels,
+  feeds: Record<string, ort.Tensor>,
+  outputs: string[],
+  settings: Omit<SessionSettings, 'profile'>,
+): Promise<number> {
+  const executor = await HybridExecutor.create(steps, kernels, settings);
+  try {
+    return await timeRepeated(() => executor.run(feeds, outputs));
+  } finally {
+    await executor.release();
+  }
+}
