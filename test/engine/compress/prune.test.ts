@@ -1,26 +1,34 @@
 import { describe, expect, it } from 'vitest';
 import { buildCnnSmall, buildLenet300100 } from '../../../src/main/engine/model/demo-models';
 import { floatValues, tensorDims } from '../../../src/main/engine/model/onnx-io';
-import { kthSmallest } from '../../../src/main/engine/compress/select';
+import { smallestMagnitudes } from '../../../src/main/engine/compress/select';
 import { prunableWeights, pruneModel, zeroSmallest } from '../../../src/main/engine/compress/prune';
 import { SeededRandom } from '../../../src/shared/random';
 
-describe('k-th smallest', () => {
-  it('agrees with sorting on random, sorted, reversed and constant data', () => {
+describe('magnitude threshold (radix select)', () => {
+  it('agrees with sorting magnitudes on random, signed, sorted, constant and split data', () => {
     const rng = new SeededRandom(3);
-    const cases = [
-      Float32Array.from({ length: 1001 }, () => rng.next()),
-      Float32Array.from({ length: 500 }, (_, i) => i),
-      Float32Array.from({ length: 500 }, (_, i) => 500 - i),
-      new Float32Array(300).fill(2),
-      Float32Array.from({ length: 777 }, () => rng.int(5)),
+    const cases: Float32Array[][] = [
+      [Float32Array.from({ length: 1001 }, () => rng.next() * 2 - 1)],
+      [Float32Array.from({ length: 500 }, (_, i) => i - 250)],
+      [new Float32Array(300).fill(-2)],
+      [Float32Array.from({ length: 777 }, () => rng.int(5) - 2)],
+      [Float32Array.from([0, -0, 1e-30, -1e-38, 3.5e38]), Float32Array.from({ length: 64 }, () => (rng.next() - 0.5) * 1e-3)],
     ];
-    for (const values of cases) {
-      const sorted = Float32Array.from(values).sort();
-      for (const k of [0, 1, values.length >> 1, values.length - 1]) {
-        expect(kthSmallest(Float32Array.from(values), k)).toBe(sorted[k]);
+    for (const arrays of cases) {
+      const magnitudes = arrays.flatMap((a) => Array.from(a, Math.abs)).sort((x, y) => x - y);
+      for (const count of [1, 2, magnitudes.length >> 1, magnitudes.length]) {
+        const { thresholdBits, below } = smallestMagnitudes(arrays, count);
+        const threshold = new Float32Array(new Uint32Array([thresholdBits]).buffer)[0];
+        expect(threshold).toBe(magnitudes[count - 1]);
+        expect(below).toBe(magnitudes.filter((m) => m < threshold).length);
       }
     }
+  });
+
+  it('refuses a count outside 1..total', () => {
+    expect(() => smallestMagnitudes([new Float32Array(3)], 0)).toThrow(RangeError);
+    expect(() => smallestMagnitudes([new Float32Array(3)], 4)).toThrow(RangeError);
   });
 });
 

@@ -13,7 +13,7 @@
 import { EdgescopeError } from '../../../shared/errors';
 import type { LayerSparsity } from '../../../shared/report';
 import { elementCount, floatValues, onnx, tensorDims, DataType } from '../model/onnx-io';
-import { kthSmallest } from './select';
+import { smallestMagnitudes } from './select';
 
 export const PRUNABLE_OPS = new Set(['Conv', 'ConvTranspose', 'Gemm', 'MatMul']);
 
@@ -94,18 +94,14 @@ function zeroSmallestAcross(arrays: Float32Array[], count: number): void {
     for (const v of arrays) v.fill(0);
     return;
   }
-  const magnitudes = new Float32Array(total);
-  let o = 0;
-  for (const v of arrays) for (let i = 0; i < v.length; i++) magnitudes[o++] = Math.abs(v[i]);
-  const threshold = kthSmallest(magnitudes, count - 1);
-  let below = 0;
-  for (const v of arrays) for (let i = 0; i < v.length; i++) if (Math.abs(v[i]) < threshold) below++;
+  const { thresholdBits, below } = smallestMagnitudes(arrays, count);
   let ties = count - below;
   for (const v of arrays) {
-    for (let i = 0; i < v.length; i++) {
-      const m = Math.abs(v[i]);
-      if (m < threshold) v[i] = 0;
-      else if (m === threshold && ties > 0) {
+    const bits = new Uint32Array(v.buffer, v.byteOffset, v.length);
+    for (let i = 0; i < bits.length; i++) {
+      const m = bits[i] & 0x7fffffff;
+      if (m < thresholdBits) v[i] = 0;
+      else if (m === thresholdBits && ties > 0) {
         v[i] = 0;
         ties--;
       }

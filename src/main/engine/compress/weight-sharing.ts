@@ -13,7 +13,7 @@
  * `maxIterations` updates.
  */
 import { EdgescopeError } from '../../../shared/errors';
-import { floatValues, onnx } from '../model/onnx-io';
+import { DataType, floatValues, onnx } from '../model/onnx-io';
 import { prunableWeights } from './prune';
 
 export const MIN_SHARE_BITS = 2;
@@ -127,21 +127,96 @@ export function shareBitsFor(spec: ShareBits | undefined, initializer: string, n
   return spec?.[initializer] ?? spec?.[node] ?? defaultShareBits(opType);
 }
 
-export interface SharedModel {
-  model: onnx.ModelProto;
-  layers: (SharedWeights & { initializer: string })[];
+/** Bytes of a layer's shared form: b-bit indices of the nonzeros plus the fp32 codebook. */
+export interface SharedStorage {
+  /** ceil(nnz * bits / 8): the nonzeros' positions are counted separately (relative index). */
+  indexBytes: number;
+  /** 2^bits fp32 centroids. */
+  codebookBytes: number;
+  bytes: number;
 }
 
-/** A copy of the model whose prunable weights hold their shared values (runnable as is). */
-export function shareModelWeights(proto: onnx.IModelProto, bits?: ShareBits, options: KMeansOptions = {}): SharedModel {
+export function sharedStorage(nnz: number, bits: number): SharedStorage {
+  const indexBytes = Math.ceil((nnz * bits) / 8);
+  const codebookBytes = 4 * 2 ** bits;
+  return { indexBytes, codebookBytes, bytes: indexBytes + codebookBytes };
+}
+
+/**
+ * How the shared weights are written into the runnable model:
+ * - 'dequantized' (default): each weight initializer holds its centroid values in fp32. The
+ *   model keeps its structure, so pruning statistics, inspect, thinning and quantization
+ *   still see ordinary float weights; the b-bit storage is what `storage` reports.
+ * - 'indexed': the weight is computed in the graph as Gather(codebook, Cast(indices)), with
+ *   the codebook [0, c_0 .. c_(2^b - 1)] (index 0 is a pruned zero) and the indices stored
+ *   as uint8 (uint16 for 8 bits, whose 257 entries do not fit a byte). The file holds about
+ *   a byte per weight instead of four. ORT folds Cast and Gather of constants at session
+ *   creation (optimization level basic and above), so inference runs the same fp32 kernels
+ *   on the same values as the dequantized form; at level `disabled` the Gather runs each time.
+ *   ONNX's Gather takes int32/int64 indices only, hence the Cast.
+ */
+export type SharedForm = 'dequantized' | 'indexed';
+
+export interface SharedModel {
+  model: onnx.ModelProto;
+  layers: (SharedWeights & { initializer: string; storage: SharedStorage })[];
+}
+
+/** A copy of the model whose prunable weights take their shared values (runnable as is). */
+export function shareModelWeights(proto: onnx.IModelProto, bits?: ShareBits, options: KMeansOptions = {}, form: SharedForm = 'dequantized'): SharedModel {
   const graph = { ...proto.graph, initializer: (proto.graph?.initializer ?? []).map((t) => ({ ...t })) };
   const model = onnx.ModelProto.create({ ...proto, graph });
+  const indexed: onnx.ITensorProto[] = [];
   const layers = prunableWeights(model).map((w) => {
     const name = w.initializer.name ?? '';
-    const result = shareWeights(floatValues(w.initializer), shareBitsFor(bits, name, w.nodeName, w.opType), options);
-    w.initializer.rawData = new Uint8Array(result.shared.buffer);
-    w.initializer.floatData = [];
-    return { ...result, initializer: name };
+    const values = floatValues(w.initializer);
+    const result = shareWeights(values, shareBitsFor(bits, name, w.nodeName, w.opType), options);
+    if (form === 'indexed') indexed.push(w.initializer);
+    else {
+      w.initializer.rawData = new Uint8Array(result.shared.buffer);
+      w.initializer.floatData = [];
+    }
+    return { ...result, initializer: name, storage: sharedStorage(result.nnz, result.bits) };
   });
+  if (form === 'indexed') {
+    indexed.forEach((t, i) => writeIndexed(model, t, floatValues(t), layers[i]));
+  }
   return { model, layers };
+}
+
+/** Replace the initializer `t` by Gather(codebook, Cast(indices)) producing a tensor of the same name. */
+function writeIndexed(model: onnx.ModelProto, t: onnx.ITensorProto, values: Float32Array, shared: SharedWeights): void {
+  const name = t.name ?? '';
+  const graph = model.graph!;
+  const codebook = new Float32Array(shared.centroids.length + 1);
+  codebook.set(shared.centroids, 1);
+  const wide = codebook.length > 256;
+  const indices = wide ? new Uint16Array(values.length) : new Uint8Array(values.length);
+  let e = 0;
+  for (let i = 0; i < values.length; i++) if (values[i] !== 0) indices[i] = shared.indices[e++] + 1;
+  const tensor = (suffix: string, dataType: number, dims: number[], data: Uint8Array | Uint16Array | Float32Array): onnx.ITensorProto => ({
+    name: `${name}.${suffix}`,
+    dims,
+    dataType,
+    rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+  });
+  graph.initializer = (graph.initializer ?? []).filter((x) => x !== t);
+  graph.initializer.push(
+    tensor('codebook', DataType.FLOAT, [codebook.length], codebook),
+    tensor('indices', wide ? DataType.UINT16 : DataType.UINT8, t.dims as number[], indices),
+  );
+  graph.input = (graph.input ?? []).filter((v) => v.name !== name);
+  const node = (opType: string, inputs: string[], output: string, attribute: onnx.IAttributeProto[]): onnx.INodeProto => ({
+    opType,
+    input: inputs,
+    output: [output],
+    name: `${name}/${opType}`,
+    attribute,
+  });
+  const A = onnx.AttributeProto.AttributeType;
+  graph.node = [
+    node('Cast', [`${name}.indices`], `${name}.indices_int32`, [{ name: 'to', type: A.INT, i: DataType.INT32 }]),
+    node('Gather', [`${name}.codebook`, `${name}.indices_int32`], name, [{ name: 'axis', type: A.INT, i: 0 }]),
+    ...(graph.node ?? []),
+  ];
 }
