@@ -11,5 +11,7 @@ export default defineConfig({
     // Runs are real (ORT sessions, child processes, Chromium): allow them time.
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    // A temporary run-history workspace for the whole run.
+    globalSetup: ['test/global-setup.ts'],
   },
 });

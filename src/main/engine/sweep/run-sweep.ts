@@ -134,6 +134,7 @@ export async function runSweep(env: SweepEnv, options: SweepOptions, hooks: Swee
           signal: hooks.signal,
           onProgress: report,
           commandLine: hooks.commandLine,
+          historySource: 'sweep',
           backends: await (backends ??= probeBackendsInNewWorker(env.workerScriptPath, env.cacheDir)),
         },
       );
