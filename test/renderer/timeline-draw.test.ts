@@ -1,6 +1,6 @@
 import { scaleLinear } from 'd3';
 import { describe, expect, it } from 'vitest';
-import { PHASE_COLORS, providerColors } from '../../src/renderer/src/charts/palette';
+import { PHASE_COLORS, providerColors, SELECTED_COLOR } from '../../src/renderer/src/charts/palette';
 import { buildTimelineData } from '../../src/renderer/src/charts/timeline-data';
 import { drawTimeline, PROVIDER_STRIPE_PX, type TimelineFrame } from '../../src/renderer/src/charts/timeline-draw';
 import { laneBands, layoutSpans } from '../../src/renderer/src/charts/timeline-layout';
@@ -94,5 +94,28 @@ describe('providerColors', () => {
     expect(a.get(WEBGPU_PROVIDER)).toBe(b.get(WEBGPU_PROVIDER));
     const unknown = providerColors(['FooExecutionProvider', 'BarExecutionProvider']);
     expect(new Set(unknown.values()).size).toBe(2);
+  });
+});
+
+describe('drawTimeline: the selected op', () => {
+  it('outlines each rectangle of the selected op in the selection colour, after the fills', () => {
+    const frame = frameOfGpuSample();
+    const selected = frame.rects.filter((r) => r.lane === 0 && r.count === 1).slice(0, 3);
+    const calls: string[] = [];
+    const strokes: { color: string; xPx: number; widthPx: number }[] = [];
+    const { ctx } = recordingContext();
+    const recording = Object.assign(ctx, {
+      strokeStyle: '',
+      fillRect() {
+        calls.push('fill');
+      },
+      strokeRect(this: { strokeStyle: string }, xPx: number, _y: number, widthPx: number) {
+        calls.push('stroke');
+        strokes.push({ color: String(this.strokeStyle), xPx, widthPx });
+      },
+    });
+    drawTimeline(recording, { ...frame, selected });
+    expect(strokes).toEqual(selected.map((r) => ({ color: SELECTED_COLOR, xPx: r.xPx + 1, widthPx: Math.max(0, r.widthPx - 2) })));
+    expect(calls.lastIndexOf('fill')).toBeLessThan(calls.indexOf('stroke'));
   });
 });

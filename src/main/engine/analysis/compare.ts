@@ -1,22 +1,40 @@
 /**
- * Comparing runs: speedup of the median latency with a bootstrap interval, and each
- * operator's duration and phases side by side. Operators are matched by their name in
- * the optimized graph, which is the same for variants of one model on one EP.
+ * Comparing runs: speedup of the median latency with a bootstrap interval and a Mann-Whitney
+ * U test, and each operator's duration and phases side by side. Operators are aligned node by node on
+ * the model node they execute (see alignmentKey), so runs whose optimized graphs name or fuse ops
+ * differently (another EP, another optimization level) still line up.
  */
 import type { RunRef } from '../../../shared/api';
 import { EdgescopeError } from '../../../shared/errors';
-import type { Comparison, OpComparison, Report, RunReport, VariantReport } from '../../../shared/report';
-import { speedupOfMedians } from './stats';
+import type { Comparison, OpComparison, OpReport, Report, RunReport, VariantReport } from '../../../shared/report';
+import { mannWhitneyU } from './mann-whitney';
+import { speedupOfMedians, steadyLatencies } from './stats';
 
+/**
+ * The key two runs' ops are aligned on: the model node an op executes when it was mapped back to one
+ * (so 'fused conv1' on one EP meets 'conv1_token_1' on another), else its name in the optimized graph.
+ * An op type is part of the key: a fused Conv+Relu maps to the Conv, and must not meet a lone Relu.
+ */
+function alignmentKey(op: OpReport): string {
+  return `${op.opType}\u0000${op.sourceNode ?? op.name}`;
+}
+
+/** Baseline ops in their order, each with its candidate counterpart; then ops only the candidate has. */
 function compareOps(baseline: RunReport, candidate: RunReport): OpComparison[] {
-  const byName = new Map(candidate.ops.map((o) => [o.name, o]));
-  const seen = new Set<string>();
+  const byKey = new Map<string, OpReport>();
+  for (const c of candidate.ops) if (!byKey.has(alignmentKey(c))) byKey.set(alignmentKey(c), c);
+  const matched = new Set<OpReport>();
   const rows: OpComparison[] = baseline.ops.map((b) => {
-    const c = byName.get(b.name);
-    seen.add(b.name);
+    const c = byKey.get(alignmentKey(b));
+    if (c) {
+      matched.add(c);
+      byKey.delete(alignmentKey(b)); // one counterpart each
+    }
     return {
       name: b.name,
       opType: b.opType,
+      ...(b.sourceNode ? { sourceNode: b.sourceNode } : {}),
+      ...(c && c.name !== b.name ? { candidateName: c.name } : {}),
       baselineDurUs: b.durUs,
       candidateDurUs: c?.durUs ?? null,
       baselinePhases: b.phases,
@@ -25,14 +43,26 @@ function compareOps(baseline: RunReport, candidate: RunReport): OpComparison[] {
     };
   });
   for (const c of candidate.ops) {
-    if (seen.has(c.name)) continue;
-    rows.push({ name: c.name, opType: c.opType, baselineDurUs: null, candidateDurUs: c.durUs, baselinePhases: null, candidatePhases: c.phases, speedup: null });
+    if (matched.has(c)) continue;
+    rows.push({
+      name: c.name,
+      opType: c.opType,
+      ...(c.sourceNode ? { sourceNode: c.sourceNode } : {}),
+      baselineDurUs: null,
+      candidateDurUs: c.durUs,
+      baselinePhases: null,
+      candidatePhases: c.phases,
+      speedup: null,
+    });
   }
   return rows;
 }
 
 export function comparison(baselineId: string, baseline: RunReport, baselineBytes: number, candidateId: string, candidate: RunReport, candidateBytes: number): Comparison {
-  const { speedup, ci95 } = speedupOfMedians(baseline.latenciesMs, candidate.latenciesMs);
+  // Both tests on the runs the medians are over (warm-up prefixes left out).
+  const baselineMs = steadyLatencies(baseline);
+  const candidateMs = steadyLatencies(candidate);
+  const { speedup, ci95 } = speedupOfMedians(baselineMs, candidateMs);
   return {
     baseline: baselineId,
     candidate: candidateId,
@@ -45,6 +75,7 @@ export function comparison(baselineId: string, baseline: RunReport, baselineByte
     speedupMedian: speedup,
     ci95,
     significant: ci95[0] > 1 || ci95[1] < 1,
+    mannWhitney: mannWhitneyU(baselineMs, candidateMs),
     baselineFileBytes: baselineBytes,
     candidateFileBytes: candidateBytes,
     ops: compareOps(baseline, candidate),

@@ -5,6 +5,7 @@
  */
 import type { LatencyStats } from '../../../shared/report';
 import { SeededRandom } from '../../../shared/random';
+import { detectSteadyState, farOutliers, type SteadyStateOptions } from './steady-state';
 
 function sorted(values: readonly number[]): number[] {
   return [...values].sort((a, b) => a - b);
@@ -49,8 +50,14 @@ export function medianCi95Sorted(s: readonly number[]): [number, number] {
   return [s[lo - 1], s[hi - 1]];
 }
 
-export function latencyStats(samplesMs: readonly number[]): LatencyStats {
-  const s = sorted(samplesMs);
+/**
+ * Statistics of a series of timed runs, in order: a warm-up prefix found by steady-state
+ * detection is left out (and counted), far-out runs are flagged but kept.
+ */
+export function latencyStats(samplesMs: readonly number[], steadyOptions: SteadyStateOptions = {}): LatencyStats {
+  const { discardedRuns, settled } = detectSteadyState(samplesMs, steadyOptions);
+  const steady = samplesMs.slice(discardedRuns);
+  const s = sorted(steady);
   return {
     median: quantileSorted(s, 0.5),
     mean: mean(s),
@@ -61,7 +68,15 @@ export function latencyStats(samplesMs: readonly number[]): LatencyStats {
     stddev: stddev(s),
     n: s.length,
     ci95: medianCi95Sorted(s),
+    warmupDiscarded: discardedRuns,
+    steady: settled,
+    outlierRuns: farOutliers(steady).map((i) => i + discardedRuns),
   };
+}
+
+/** The runs a run's statistics are over: its timed latencies without the detected warm-up prefix. */
+export function steadyLatencies(run: { latenciesMs: readonly number[]; latencyMs: LatencyStats }): number[] {
+  return run.latenciesMs.slice(run.latencyMs.warmupDiscarded ?? 0);
 }
 
 function resampleMedian(values: readonly number[], rng: SeededRandom, scratch: Float64Array): number {

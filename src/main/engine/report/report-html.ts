@@ -24,6 +24,7 @@ import {
   renderTimeline,
   renderVerification,
 } from './html/result-sections';
+import { renderRoofline } from './html/roofline';
 import { html, jsonForScript, SafeHtml } from './html/safe-html';
 import { REPORT_CSS } from './html/styles';
 
@@ -95,6 +96,7 @@ ${renderWarnings(report)}
 ${renderSummary(report)}
 ${renderLatency(report)}
 ${renderOperators(report)}
+${renderRoofline(report)}
 ${renderTimeline()}
 ${renderComparisons(report)}
 ${renderVerification(report)}

@@ -28,10 +28,49 @@ export function counterValueDomain(track: Pick<CounterTrack, 'minValue' | 'maxVa
   return track.maxValue > lo ? [lo, track.maxValue] : [lo, lo + 1];
 }
 
+/**
+ * At most two points per pixel column: the lowest and the highest sample of each column, in time order.
+ * A step line through them has the same envelope as through every sample, so zoomed out, tens of thousands
+ * of samples draw as a path about twice as long as the track is wide. Fewer points than that pass through.
+ */
+export function decimatePerPixel(points: readonly [number, number][], toPx: (ms: number) => number): [number, number][] {
+  const out: [number, number][] = [];
+  let column = NaN;
+  let low: [number, number] | null = null;
+  let high: [number, number] | null = null;
+  let lowFirst = true;
+  const flush = () => {
+    if (!low || !high) return;
+    if (low === high) out.push(low);
+    else if (lowFirst) out.push(low, high);
+    else out.push(high, low);
+  };
+  for (const point of points) {
+    const c = Math.floor(toPx(point[0]));
+    if (c !== column) {
+      flush();
+      column = c;
+      low = high = point;
+      lowFirst = true;
+      continue;
+    }
+    if (point[1] < low![1]) {
+      low = point;
+      lowFirst = false;
+    } else if (point[1] > high![1]) {
+      high = point;
+      lowFirst = true;
+    }
+  }
+  flush();
+  return out;
+}
+
 /** SVG path of one lane's line in a track `heightPx` tall, on the track's shared value scale. */
 export function counterLinePath(track: CounterTrack, line: CounterLine, x: TimeScale, heightPx: number, padPx = 2): string {
   const [d0, d1] = x.domain();
-  const points = visiblePoints(line.points, d0, d1);
+  const visible = visiblePoints(line.points, d0, d1);
+  const points = visible.length > 2 * Math.abs(x.range()[1] - x.range()[0]) ? decimatePerPixel(visible, x) : visible;
   const y = scaleLinear().domain(counterValueDomain(track)).range([heightPx - padPx, padPx]);
   const [r0, r1] = x.range();
   // Clamp x to just outside the view: the first and last points may lie far off screen when zoomed in.

@@ -28,6 +28,11 @@ export function laneDash(lane: number): string {
 export const SPAN_LABEL_COLOR = '#ffffff';
 export const RUN_BAND_COLORS: readonly [string, string] = ['#f1f3f6', '#e8ebf0'];
 export const HIGHLIGHT_COLOR = '#1b1f24';
+/** Variants on the roofline (dense first), away from the phase hues; each also has its own marker shape. */
+export const VARIANT_COLORS: readonly string[] = ['#1f5f99', '#c0392b', '#2a9d8f', '#8e5bb5', '#b08a1e', '#5a8f29'];
+
+/** Outline of the spans of the op selected in the op table or the roofline. */
+export const SELECTED_COLOR = '#d6336c';
 
 /**
  * Ops that ran on another execution provider than the CPU EP carry a thin stripe on top of their span, in

@@ -2,7 +2,7 @@
  * Paints laid-out timeline rectangles (./timeline-layout.ts) on a 2D canvas. Fills are batched by colour:
  * one fillStyle change per phase, and per provider stripe, for the whole frame, however many spans there are.
  */
-import { HIGHLIGHT_COLOR, PHASE_COLORS, PHASES, RUN_BAND_COLORS, SPAN_LABEL_COLOR } from './palette';
+import { HIGHLIGHT_COLOR, PHASE_COLORS, PHASES, RUN_BAND_COLORS, SELECTED_COLOR, SPAN_LABEL_COLOR } from './palette';
 import type { RunBandRect, SpanRect } from './timeline-layout';
 
 export interface TimelineFrame {
@@ -12,6 +12,8 @@ export interface TimelineFrame {
   runBands: readonly RunBandRect[];
   rects: readonly SpanRect[];
   highlighted: SpanRect | null;
+  /** Rectangles of the op selected in the op table or the roofline: outlined. */
+  selected?: readonly SpanRect[];
   /** Stripe colour of each provider other than the CPU EP (see providerColors in ./palette.ts). */
   providerColors: ReadonlyMap<string, string>;
 }
@@ -64,7 +66,8 @@ export function drawTimeline(ctx: CanvasRenderingContext2D, frame: TimelineFrame
 
   ctx.fillStyle = '#ffffff';
   for (const rect of frame.rects) {
-    if (rect.widthPx >= GAP_MIN_WIDTH_PX) ctx.fillRect(rect.xPx + rect.widthPx - 1, rect.yPx, 1, rect.heightPx);
+    // Not after a merged rectangle: its right edge is a level-of-detail cut, not the end of an op.
+    if (rect.widthPx >= GAP_MIN_WIDTH_PX && rect.count === 1) ctx.fillRect(rect.xPx + rect.widthPx - 1, rect.yPx, 1, rect.heightPx);
   }
 
   ctx.font = LABEL_FONT;
@@ -79,6 +82,12 @@ export function drawTimeline(ctx: CanvasRenderingContext2D, frame: TimelineFrame
   }
   ctx.shadowColor = 'transparent';
   ctx.shadowBlur = 0;
+
+  if (frame.selected && frame.selected.length > 0) {
+    ctx.strokeStyle = SELECTED_COLOR;
+    ctx.lineWidth = 2;
+    for (const r of frame.selected) ctx.strokeRect(r.xPx + 1, r.yPx + 1, Math.max(0, r.widthPx - 2), r.heightPx - 2);
+  }
 
   if (frame.highlighted) {
     const h = frame.highlighted;

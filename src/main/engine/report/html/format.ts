@@ -131,3 +131,9 @@ export function formatShape(dims: readonly number[]): string {
 export function formatShortHash(hex: string): string {
   return hex.slice(0, 12);
 }
+
+/** A p-value: two significant digits, "< 0.001" below that (smaller values claim a precision timings do not have). */
+export function formatPValue(p: number | null | undefined): string {
+  if (!isNumber(p)) return MISSING;
+  return p < 0.001 ? '< 0.001' : p.toPrecision(2);
+}

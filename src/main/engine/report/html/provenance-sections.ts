@@ -3,7 +3,7 @@
  * (model, machine, ceilings, settings), warnings, and the environment section at the end
  * (backends, ceilings per run, every setting, tool versions).
  */
-import type { Ceilings, ProfileSettings, Report } from '../../../../shared/report';
+import type { Ceilings, EnvironmentInfo, ProfileSettings, Report } from '../../../../shared/report';
 import {
   formatBandwidth,
   formatBytes,
@@ -26,6 +26,24 @@ function keyValues(entries: readonly [string, HtmlValue][]): SafeHtml {
 
 function card(title: string, body: SafeHtml): SafeHtml {
   return html`<section class="card"><h3>${title}</h3>${body}</section>`;
+}
+
+/** The run conditions (governor, frequency, temperature, power, drivers): a reading, or why there is none. */
+function conditionsList(env: EnvironmentInfo): SafeHtml {
+  const mhz = (v: number | string) => (typeof v === 'number' ? `${formatInteger(v)} MHz` : v);
+  const list = (v: string[] | string) => (Array.isArray(v) ? v.join(', ') || 'none' : v);
+  const f = env.cpuFrequencyMhz;
+  return keyValues([
+    ['collected', formatTimestamp(env.collectedAt)],
+    ['CPU governor', env.cpuGovernor],
+    // One reason when all three are unreadable for the same one.
+    ['CPU frequency (cpu0)', typeof f.current === 'string' && f.current === f.min && f.current === f.max ? f.current : `current ${mhz(f.current)} · min ${mhz(f.min)} · max ${mhz(f.max)}`],
+    ['temperatures', Array.isArray(env.temperatures) ? env.temperatures.map((t) => `${t.sensor} ${formatFixed(t.celsius, 1)} °C`).join(', ') : env.temperatures],
+    ['power source', env.powerSource],
+    ['GPU drivers', list(env.gpuDrivers)],
+    ['Vulkan drivers', list(env.vulkanDrivers)],
+    ['model files', Object.entries(env.modelSha256).map(([id, sha]) => `${id} ${formatShortHash(sha)}`).join(', ')],
+  ]);
 }
 
 /** "2025-11-28T09:14:41.512Z" -> "2025-11-28 09:14:41 UTC"; anything else unchanged. */
@@ -175,6 +193,6 @@ export function renderEnvironment(report: Report): SafeHtml {
   <h3>Ceilings</h3>
   <p class="lede">Measured on this machine for each EP and thread count profiled: streaming bandwidth with working sets far larger than the last-level cache (DRAM) and fitting in it (cache), best FLOP/s of a large GEMM, and t0, the fixed cost of a trivial op.</p>
   ${ceilings}
-  <div class="facts">${card('Settings', settingsList)}${card('Tools and model', toolList)}</div>
+  <div class="facts">${card('Settings', settingsList)}${card('Tools and model', toolList)}${report.environment ? card('Run conditions', conditionsList(report.environment)) : ''}</div>
 </section>`;
 }

@@ -7,6 +7,7 @@
 import type {
   Comparison,
   CounterSeries,
+  LatencyStats,
   OpComparison,
   OpPhases,
   OpReport,
@@ -24,6 +25,7 @@ import {
   formatFlops,
   formatInteger,
   formatPercent,
+  formatPValue,
   formatRatio,
   formatShortHash,
 } from './format';
@@ -58,6 +60,16 @@ function ms(value: number): string {
   return formatFixed(value, 3);
 }
 
+/** What steady-state detection and the outlier flags did to a run's statistics, if anything. */
+function steadyNote(stats: LatencyStats): string {
+  const notes = [
+    stats.warmupDiscarded ? `${stats.warmupDiscarded} warm-up runs left out` : '',
+    stats.outlierRuns?.length ? `${stats.outlierRuns.length} outliers flagged` : '',
+    stats.steady === false ? 'latency never settled' : '',
+  ].filter((n) => n !== '');
+  return notes.length > 0 ? ` (${notes.join(', ')})` : '';
+}
+
 function speedupVerdict(comparison: Comparison): SafeHtml {
   if (!comparison.significant) return html`<span class="verdict same">no significant difference</span>`;
   return comparison.speedupMedian > 1
@@ -75,7 +87,7 @@ export function renderSummary(report: Report): SafeHtml {
     return html`<section class="card">
   <h3>${label}</h3>
   <div class="big">${formatDurationMs(run.latencyMs.median)}</div>
-  <div class="muted">median of ${run.latencyMs.n} runs · 95% CI ${formatDurationMs(run.latencyMs.ci95[0])} – ${formatDurationMs(run.latencyMs.ci95[1])} · p99 ${formatDurationMs(run.latencyMs.p99)}</div>
+  <div class="muted">median of ${run.latencyMs.n} runs${steadyNote(run.latencyMs)} · 95% CI ${formatDurationMs(run.latencyMs.ci95[0])} – ${formatDurationMs(run.latencyMs.ci95[1])} · p99 ${formatDurationMs(run.latencyMs.p99)}</div>
   ${splitBar(run.totals, true)}
   <div class="muted">${PHASE_ORDER.map((phase) => `${phase} ${formatPercent(shares[phase], 0)}`).join(' · ')} of ${formatDurationUs(run.totals.opUs)} profiled op time</div>
   <div class="muted">ran on ${run.placement.byProvider.map((p) => `${p.provider.replace(/ExecutionProvider$/, '')} ${formatPercent(p.share, 0)} (${p.ops} ops)`).join(' · ')}${
@@ -88,7 +100,9 @@ export function renderSummary(report: Report): SafeHtml {
     return html`<section class="card">
   <h3>${comparisonLabel(comparison)}</h3>
   <div class="big">${formatRatio(comparison.speedupMedian)}</div>
-  <div>${speedupVerdict(comparison)} <span class="muted">(95% CI ${formatRatio(comparison.ci95[0])} – ${formatRatio(comparison.ci95[1])})</span></div>
+  <div>${speedupVerdict(comparison)} <span class="muted">(95% CI ${formatRatio(comparison.ci95[0])} – ${formatRatio(comparison.ci95[1])}${
+    comparison.mannWhitney ? ` · Mann-Whitney p ${formatPValue(comparison.mannWhitney.p)}` : ''
+  })</span></div>
   <div class="muted">file ${formatBytes(comparison.baselineFileBytes)} → ${formatBytes(comparison.candidateFileBytes)}${
     verification
       ? ` · top-1 agreement ${formatPercent(verification.top1Agreement)} · cosine ${formatFixed(verification.cosine, 5)}`
@@ -203,6 +217,7 @@ export function renderComparisons(report: Report): SafeHtml {
       { header: 'speedup', numeric: true, cell: (c) => formatRatio(c.speedupMedian, 3) },
       { header: '95% CI', numeric: true, cell: (c) => `${formatRatio(c.ci95[0], 3)} – ${formatRatio(c.ci95[1], 3)}` },
       { header: 'significant', cell: (c) => (c.significant ? 'yes' : 'no') },
+      { header: 'p', unit: 'Mann-Whitney', numeric: true, cell: (c) => formatPValue(c.mannWhitney?.p) },
       { header: 'baseline file', numeric: true, cell: (c) => formatBytes(c.baselineFileBytes) },
       { header: 'candidate file', numeric: true, cell: (c) => formatBytes(c.candidateFileBytes) },
       { header: 'size ratio', unit: 'baseline / candidate', numeric: true, cell: (c) => formatRatio(c.baselineFileBytes / c.candidateFileBytes) },
@@ -214,7 +229,7 @@ export function renderComparisons(report: Report): SafeHtml {
   );
   return html`<section id="comparison">
   <h2>Comparison</h2>
-  <p class="lede">Speedup is the baseline median over the candidate median (above 1: the candidate is faster), with a bootstrap 95% interval; it is significant when the interval excludes 1. Per-op times are medians of the profiled runs.</p>
+  <p class="lede">Speedup is the baseline median over the candidate median (above 1: the candidate is faster), with a bootstrap 95% interval; it is significant when the interval excludes 1. p is a two-sided Mann-Whitney U test of the two latency samples (warm-up runs found by steady-state detection left out). Per-op times are medians of the profiled runs.</p>
   ${summary}
   ${perOp}
 </section>`;

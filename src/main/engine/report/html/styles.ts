@@ -134,4 +134,11 @@ footer { margin-top: 48px; color: var(--faint); font-size: 12px; border-top: 1px
   h2 { break-after: avoid; }
   .chart, table { break-inside: avoid; }
 }
+/* roofline (roofline.ts) */
+.rl-grid { stroke: #e5e7eb; }
+.rl-tick { font-size: 10px; fill: #6b7280; }
+.rl-roof { fill: none; stroke: #1b1f24; stroke-width: 1.5; }
+.rl-roof.rl-cache { stroke: #6b7280; stroke-dasharray: 5 3; }
+.rl-point { stroke: #fff; stroke-width: 0.8; opacity: 0.85; }
+.rl-legend { display: inline-flex; align-items: center; gap: 4px; margin-right: 12px; font-size: 12px; }
 `;
