@@ -3,7 +3,18 @@
  * Returns the request typed, or throws EdgescopeError('E_BAD_REQUEST') naming the
  * offending field. Unknown fields are rejected so typos do not pass silently.
  */
-import { API_METHODS, EXPORT_FORMATS, type ApiMethod, type ApiRequest, type ExportFormat, type ProfileRequest, type RunRef } from './api';
+import {
+  API_METHODS,
+  EXPORT_FORMATS,
+  type ApiMethod,
+  type ApiRequest,
+  type ExportFormat,
+  type HistoryFilter,
+  type HistoryRunRef,
+  type ProfileRequest,
+  type RecipeJson,
+  type RunRef,
+} from './api';
 import { EdgescopeError } from './errors';
 import type { GraphOptimizationLevel } from './report';
 
@@ -63,7 +74,8 @@ export function validateProfileRequest(value: unknown, method = 'startProfile'):
   const obj = asObject(method, value);
   onlyKeys(method, obj, [
     'modelPath', 'eps', 'threads', 'batch', 'dims', 'shapes', 'inputValues', 'warmup', 'runs', 'minTimeMs',
-    'profiledRuns', 'prune', 'pruneScope', 'graphOptimizationLevel', 'seed',
+    'profiledRuns', 'prune', 'pruneScope', 'graphOptimizationLevel', 'seed', 'epOptions', 'sparse', 'sparseLayers',
+    'dataPath', 'variantPaths', 'recipePath',
   ]);
   const req: ProfileRequest = { modelPath: str(method, obj, 'modelPath') };
   if (obj.eps !== undefined) {
@@ -109,6 +121,41 @@ export function validateProfileRequest(value: unknown, method = 'startProfile'):
     }
     req.graphOptimizationLevel = obj.graphOptimizationLevel as GraphOptimizationLevel;
   }
+  if (obj.epOptions !== undefined) {
+    // Shape only: the engine checks names and values against each EP's option spec.
+    const isRecord = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+    if (!isRecord(obj.epOptions)) fail(method, "'epOptions' must be an object of { EP: { option: value } }");
+    req.epOptions = {};
+    for (const [ep, options] of Object.entries(obj.epOptions)) {
+      if (!isRecord(options)) fail(method, `'epOptions.${ep}' must be an object of option values`);
+      const rec = options;
+      for (const [k, v] of Object.entries(rec)) {
+        const ok = ['number', 'boolean', 'string'].includes(typeof v) || (Array.isArray(v) && v.every((i) => typeof i === 'string'));
+        if (!ok) fail(method, `'epOptions.${ep}.${k}' must be a number, boolean, string or list of strings`);
+      }
+      req.epOptions[ep] = rec as Record<string, number | boolean | string | string[]>;
+    }
+  }
+  if (obj.sparse !== undefined) {
+    if (typeof obj.sparse !== 'boolean') fail(method, "'sparse' must be a boolean");
+    req.sparse = obj.sparse;
+  }
+  if (obj.sparseLayers !== undefined) {
+    const layers = obj.sparseLayers;
+    if (typeof layers !== 'object' || layers === null || Array.isArray(layers)) fail(method, "'sparseLayers' must be an object of { node: 'sparse' | 'dense' }");
+    for (const [node, choice] of Object.entries(layers as Obj)) {
+      if (choice !== 'sparse' && choice !== 'dense') fail(method, `'sparseLayers.${node}' must be 'sparse' or 'dense'`);
+    }
+    req.sparseLayers = layers as Record<string, 'sparse' | 'dense'>;
+  }
+  if (obj.dataPath !== undefined) req.dataPath = str(method, obj, 'dataPath');
+  if (obj.variantPaths !== undefined) {
+    if (!Array.isArray(obj.variantPaths) || obj.variantPaths.length > 16 || obj.variantPaths.some((p) => typeof p !== 'string' || p.length === 0)) {
+      fail(method, "'variantPaths' must be a list of up to 16 model paths");
+    }
+    req.variantPaths = obj.variantPaths as string[];
+  }
+  if (obj.recipePath !== undefined) req.recipePath = str(method, obj, 'recipePath');
   for (const key of Object.keys(req) as (keyof ProfileRequest)[]) if (req[key] === undefined) delete req[key];
   return req;
 }
@@ -131,6 +178,61 @@ function jobIdRequest(method: string, value: unknown, extraKeys: readonly string
   const jobId = str(method, obj, 'jobId', 64);
   if (!/^[A-Za-z0-9_-]+$/.test(jobId)) fail(method, "'jobId' has invalid characters");
   return { jobId };
+}
+
+const ID_PATTERN = /^[A-Za-z0-9_-]+$/;
+
+function idField(method: string, obj: Obj, key: string): string {
+  const id = str(method, obj, key, 128);
+  if (!ID_PATTERN.test(id)) fail(method, `'${key}' has invalid characters`);
+  return id;
+}
+
+function optStr(method: string, obj: Obj, key: string, maxLength: number): string | undefined {
+  return obj[key] === undefined ? undefined : str(method, obj, key, maxLength);
+}
+
+function optDate(method: string, obj: Obj, key: string): string | undefined {
+  const v = optStr(method, obj, key, 64);
+  if (v !== undefined && Number.isNaN(Date.parse(v))) fail(method, `'${key}' must be an ISO date, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function historyFilter(method: string, value: unknown): HistoryFilter {
+  const obj = value === undefined ? {} : asObject(method, value);
+  onlyKeys(method, obj, ['model', 'variant', 'backend', 'from', 'to']);
+  const filter: HistoryFilter = {
+    model: optStr(method, obj, 'model', 256),
+    variant: optStr(method, obj, 'variant', 64),
+    backend: optStr(method, obj, 'backend', 32),
+    from: optDate(method, obj, 'from'),
+    to: optDate(method, obj, 'to'),
+  };
+  for (const key of Object.keys(filter) as (keyof HistoryFilter)[]) if (filter[key] === undefined) delete filter[key];
+  return filter;
+}
+
+function historyRunRef(method: string, value: unknown, field: string): HistoryRunRef {
+  const obj = asObject(`${method}.${field}`, value);
+  onlyKeys(`${method}.${field}`, obj, ['runId', 'variant', 'ep']);
+  return {
+    runId: idField(`${method}.${field}`, obj, 'runId'),
+    variant: str(`${method}.${field}`, obj, 'variant', 64),
+    ep: str(`${method}.${field}`, obj, 'ep', 32),
+  };
+}
+
+/**
+ * previewCompression / compressModel: the recipe's shape only (a JSON object of bounded size); its
+ * contents are checked by the engine's recipe module, which names the entry at fault.
+ */
+function compressionRequest(method: string, value: unknown, withOut: boolean): { modelPath: string; recipe: RecipeJson; outPath?: string } {
+  const obj = asObject(method, value);
+  onlyKeys(method, obj, withOut ? ['modelPath', 'recipe', 'outPath'] : ['modelPath', 'recipe']);
+  const recipe = asObject(`${method}.recipe`, obj.recipe);
+  if (JSON.stringify(recipe).length > 1_000_000) fail(method, "'recipe' is too large");
+  const req = { modelPath: str(method, obj, 'modelPath'), recipe: recipe as RecipeJson };
+  return withOut && obj.outPath !== undefined ? { ...req, outPath: str(method, obj, 'outPath') } : req;
 }
 
 /** Validate `value` as the request of `method`; throws E_BAD_REQUEST. */
@@ -171,5 +273,52 @@ export function validateRequest<M extends ApiMethod>(method: M, value: unknown):
       if (!EXPORT_FORMATS.includes(format as ExportFormat)) fail(method, `'format' must be one of ${EXPORT_FORMATS.join(', ')}`);
       return { jobId, format } as ApiRequest<M>;
     }
+    case 'listRuns':
+      return historyFilter(method, value) as ApiRequest<M>;
+    case 'openRun':
+    case 'deleteRun': {
+      const obj = asObject(method, value);
+      onlyKeys(method, obj, ['runId']);
+      return { runId: idField(method, obj, 'runId') } as ApiRequest<M>;
+    }
+    case 'compareHistoryRuns': {
+      const obj = asObject(method, value);
+      onlyKeys(method, obj, ['baseline', 'candidate']);
+      return { baseline: historyRunRef(method, obj.baseline, 'baseline'), candidate: historyRunRef(method, obj.candidate, 'candidate') } as ApiRequest<M>;
+    }
+    case 'startSweep': {
+      const obj = asObject(method, value);
+      onlyKeys(method, obj, ['sweepFile', 'spec', 'outDir', 'retryFailed']);
+      if (obj.retryFailed !== undefined && typeof obj.retryFailed !== 'boolean') fail(method, "'retryFailed' must be a boolean");
+      if ((obj.sweepFile === undefined) === (obj.spec === undefined)) fail(method, "give either 'sweepFile' or 'spec'");
+      // The spec's own keys and values are checked by the sweep validator (engine/sweep/spec.ts), every problem named.
+      if (obj.spec !== undefined && JSON.stringify(asObject(`${method}.spec`, obj.spec)).length > 1_000_000) fail(method, "'spec' is too large");
+      return {
+        ...(obj.sweepFile !== undefined ? { sweepFile: str(method, obj, 'sweepFile') } : { spec: obj.spec }),
+        outDir: str(method, obj, 'outDir'),
+        ...(obj.retryFailed === true ? { retryFailed: true } : {}),
+      } as ApiRequest<M>;
+    }
+    case 'cancelSweep': {
+      const obj = asObject(method, value);
+      onlyKeys(method, obj, ['sweepId']);
+      return { sweepId: idField(method, obj, 'sweepId') } as ApiRequest<M>;
+    }
+    case 'readSweep': {
+      const obj = asObject(method, value);
+      onlyKeys(method, obj, ['dir']);
+      return { dir: str(method, obj, 'dir') } as ApiRequest<M>;
+    }
+    case 'openSweepCell': {
+      const obj = asObject(method, value);
+      onlyKeys(method, obj, ['dir', 'key']);
+      const key = str(method, obj, 'key', 255);
+      if (!/^[A-Za-z0-9_.-]+$/.test(key) || key.startsWith('.')) fail(method, "'key' is not a sweep cell key");
+      return { dir: str(method, obj, 'dir'), key } as ApiRequest<M>;
+    }
+    case 'previewCompression':
+      return compressionRequest(method, value, false) as ApiRequest<M>;
+    case 'compressModel':
+      return compressionRequest(method, value, true) as ApiRequest<M>;
   }
 }

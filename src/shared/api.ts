@@ -8,7 +8,7 @@
  * (src/shared/api-validate.ts) before the engine sees it.
  */
 import type { DeviceInventory } from './devices';
-import type { BackendStatus, Comparison, GraphOptimizationLevel, ModelInfo, PruneScope, Report } from './report';
+import type { BackendStatus, Comparison, GraphOptimizationLevel, ModelInfo, PruneScope, Report, Verification } from './report';
 
 export interface DemoModel {
   id: string;
@@ -48,6 +48,18 @@ export interface ProfileRequest {
   pruneScope?: PruneScope;
   graphOptimizationLevel?: GraphOptimizationLevel;
   seed?: number;
+  /** Also run each pruned variant hybrid, ORT plus sparse kernels, as `pruned-S+sparse` (docs/hybrid-execution.md). */
+  sparse?: boolean;
+  /** Force a layer (node name) onto the sparse kernel or ORT dense in hybrid runs, overriding the measured policy. */
+  sparseLayers?: Record<string, 'sparse' | 'dense'>;
+  /** Options per EP, e.g. { webgpu: { preferred_layout: 'NHWC' } } (names: engine/run/ep-options.ts). */
+  epOptions?: Record<string, Record<string, number | boolean | string | string[]>>;
+  /** An input-set file (docs/verification.md): variants are verified on its samples (and labels) instead of random inputs. */
+  dataPath?: string;
+  /** Compressed variants (ONNX files, e.g. from `edgescope compress`) profiled next to dense; id = file name without .onnx. */
+  variantPaths?: string[];
+  /** A compression recipe (docs/compression.md): one variant built from it, id `recipe-<file name>`. */
+  recipePath?: string;
 }
 
 export type JobStage = 'prepare' | 'ceilings' | 'compress' | 'run' | 'analyse' | 'report';
@@ -87,6 +99,166 @@ export interface ExportedFile {
   content: string;
 }
 
+/** Who made a run of the history. */
+export type HistorySource = 'app' | 'cli' | 'sweep';
+
+/** One run of the workspace's history (src/main/engine/history; docs/history.md). */
+export interface HistoryEntry {
+  /** The run's folder name under WORKSPACE/runs; also the job id openRun registers it under. */
+  id: string;
+  /** The report's generatedAt (ISO 8601). */
+  createdAt: string;
+  source: HistorySource;
+  /** The model's file name. */
+  model: string;
+  modelPath: string;
+  modelSha256: string;
+  variants: string[];
+  backends: string[];
+  batch: number;
+  threads: number;
+  runs: { variant: string; ep: string; medianMs: number }[];
+  commandLine?: string[];
+}
+
+/** listRuns filters, combined with AND: part of the model's file name, a variant id, an EP, a date range (ISO dates or times, inclusive). */
+export interface HistoryFilter {
+  model?: string;
+  variant?: string;
+  backend?: string;
+  from?: string;
+  to?: string;
+}
+
+/** One run (variant@EP) of one history run. */
+export interface HistoryRunRef extends RunRef {
+  runId: string;
+}
+
+/**
+ * A sweep to start from the app: a sweep file, or a spec given inline (the app's small form; the engine
+ * saves it as OUTDIR/sweep.json so the sweep can be resumed from the command line), and the results folder.
+ */
+export interface SweepRequest {
+  sweepFile?: string;
+  /** A sweep spec with the keys of a sweep file (docs/sweeps.md); model paths absolute. */
+  spec?: Record<string, unknown>;
+  outDir: string;
+  /** Rerun cells that failed before. */
+  retryFailed?: boolean;
+}
+
+/** One cell of a sweep's results.json, as the app lists it. */
+export interface SweepCellSummary {
+  key: string;
+  model: string;
+  variant: string;
+  ep: string;
+  batch: number;
+  threads: number;
+  status: 'ok' | 'failed';
+  error?: string;
+  /** The cell's report.json relative to the sweep folder. */
+  report?: string;
+  medianMs?: number;
+  sparsity?: number;
+}
+
+/** A chart as a standalone SVG document. */
+export interface SvgChart {
+  id: string;
+  title: string;
+  svg: string;
+}
+
+/** A sweep folder's results with its dataset views (src/main/engine/sweep/views.ts). */
+export interface SweepOverview {
+  dir: string;
+  total: number;
+  complete: boolean;
+  cells: SweepCellSummary[];
+  charts: SvgChart[];
+}
+
+export interface SweepProgressEvent {
+  sweepId: string;
+  /** Cells finished in this run / to do in this run. */
+  done: number;
+  todo: number;
+  /** Overall progress of this run, 0..1. */
+  fraction: number;
+  /** Estimated remaining time; null until there is enough to go on. */
+  etaMs: number | null;
+  cell: string;
+  message: string;
+}
+
+/**
+ * A compression recipe as JSON, the format of a recipe file (docs/compression.md). The engine's recipe
+ * module checks it (every problem one line naming the entry); the app builds and saves these.
+ */
+export interface RecipeJson {
+  description?: string;
+  default?: { sparsity?: number; granularity?: string; norm?: 'l1' | 'l2' };
+  layers?: { name: string; sparsity?: number; granularity?: string; norm?: 'l1' | 'l2' }[];
+  keepFirst?: boolean;
+  keepLast?: boolean;
+  quantize?: string | { mode: string; blockSize?: number };
+  shareWeights?: number | { bits: number };
+  thin?: boolean;
+}
+
+/** Weight bytes of one layer (or the total) in the formats the compression panel compares. */
+export interface PreviewBytes {
+  /** The dense fp32 weight of the original model. */
+  denseFp32Bytes: number;
+  /** CSR with 16-bit column indices of the compressed weight: 6 nnz + 4 (rows + 1). */
+  csr16Bytes: number;
+  /** b-bit indices of the nonzeros plus the codebook, when the recipe shares weights. */
+  sharedBytes?: number;
+  /** The quantized weight's initializers (values, scales, zero points), when the recipe quantizes the layer. */
+  quantizedBytes?: number;
+}
+
+/** One prunable layer of a compression preview. */
+export interface PreviewLayer extends PreviewBytes {
+  /** The weight initializer. */
+  name: string;
+  node: string;
+  opType: string;
+  /** The original weight's shape; `shape` after thinning when it removed structures. */
+  shape: number[];
+  thinnedShape?: number[];
+  params: number;
+  /** The recipe's target for this layer; null when the layer stays dense. */
+  targetSparsity: number | null;
+  granularity?: string;
+  nnz: number;
+  /** Achieved: 1 - nnz / params (of the original shape, so thinning counts as zeros). */
+  sparsity: number;
+  /** Why thinning or quantization left this layer as it was. */
+  notes?: string[];
+}
+
+export interface CompressionPreview {
+  modelPath: string;
+  /** Stages the recipe applies, in order: prune, thin, share, quantize. */
+  stages: string[];
+  layers: PreviewLayer[];
+  totals: PreviewBytes & { params: number; nnz: number; sparsity: number };
+}
+
+export interface CompressModelResult {
+  /** The written variant. */
+  path: string;
+  fileBytes: number;
+  denseFileBytes: number;
+  stages: string[];
+  /** Sparsity over the pruned layers' weights. */
+  sparsity: number;
+  verification: Verification;
+}
+
 /** Calls: method name -> request and result types. */
 export interface ApiCalls {
   listDemoModels: { req: Record<string, never>; res: DemoModel[] };
@@ -103,6 +275,25 @@ export interface ApiCalls {
   compareRuns: { req: { jobId: string; baseline: RunRef; candidate: RunRef }; res: Comparison };
   /** CPU, memory, GPUs, recognised accelerators and the EPs that could drive each (`edgescope devices --json`). */
   listDevices: { req: Record<string, never>; res: DeviceInventory };
+  /** The workspace's run history, newest first. */
+  listRuns: { req: HistoryFilter; res: HistoryEntry[] };
+  /** A history run's report; afterwards its id works as a jobId (getReport, exportReport, compareRuns). */
+  openRun: { req: { runId: string }; res: Report };
+  /** Deletes a history run and its files. */
+  deleteRun: { req: { runId: string }; res: { deleted: boolean } };
+  /** Any two runs of any two history runs compared (compareRuns compares within one report). */
+  compareHistoryRuns: { req: { baseline: HistoryRunRef; candidate: HistoryRunRef }; res: Comparison };
+  /** Starts a sweep; progress and the end come as sweep* events. */
+  startSweep: { req: SweepRequest; res: { sweepId: string } };
+  cancelSweep: { req: { sweepId: string }; res: { cancelled: boolean } };
+  /** A sweep folder's results.json and its dataset views. */
+  readSweep: { req: { dir: string }; res: SweepOverview };
+  /** A sweep cell's report; afterwards `jobId` names it for getReport, exportReport and compareRuns. */
+  openSweepCell: { req: { dir: string; key: string }; res: { jobId: string; report: Report } };
+  /** Per-layer sparsity and sizes the recipe would give the model, computed in memory (nothing written). */
+  previewCompression: { req: { modelPath: string; recipe: RecipeJson }; res: CompressionPreview };
+  /** Builds, verifies and writes the variant (default: WORKSPACE/variants/<model>.recipe-<hash>.onnx). */
+  compressModel: { req: { modelPath: string; recipe: RecipeJson; outPath?: string }; res: CompressModelResult };
 }
 
 export type ApiMethod = keyof ApiCalls;
@@ -116,6 +307,9 @@ export interface ApiEvents {
   jobFailed: { jobId: string; error: ApiError };
   /** A USB device appeared or went away (debounced); call listDevices for the new inventory. */
   devicesChanged: Record<string, never>;
+  sweepProgress: SweepProgressEvent;
+  sweepDone: { sweepId: string; overview: SweepOverview };
+  sweepFailed: { sweepId: string; error: ApiError };
 }
 
 export type ApiEventName = keyof ApiEvents;
@@ -138,9 +332,27 @@ export const API_METHODS: readonly ApiMethod[] = [
   'exportReport',
   'compareRuns',
   'listDevices',
+  'listRuns',
+  'openRun',
+  'deleteRun',
+  'compareHistoryRuns',
+  'startSweep',
+  'cancelSweep',
+  'readSweep',
+  'openSweepCell',
+  'previewCompression',
+  'compressModel',
 ] as const;
 
-export const API_EVENTS: readonly ApiEventName[] = ['jobProgress', 'jobDone', 'jobFailed', 'devicesChanged'] as const;
+export const API_EVENTS: readonly ApiEventName[] = [
+  'jobProgress',
+  'jobDone',
+  'jobFailed',
+  'devicesChanged',
+  'sweepProgress',
+  'sweepDone',
+  'sweepFailed',
+] as const;
 
 /** Channel names used by the Electron IPC binding. */
 export const IPC_CALL_CHANNEL = 'edgescope:call';

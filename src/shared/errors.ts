@@ -42,3 +42,8 @@ export function toApiError(err: unknown): ApiError {
 export function fromApiError(error: ApiError): EdgescopeError {
   return new EdgescopeError(error.code as ErrorCode, error.message);
 }
+
+/** Throws the one-line E_BAD_REQUEST every validator reports bad input with. */
+export function badRequest(message: string): never {
+  throw new EdgescopeError('E_BAD_REQUEST', message);
+}

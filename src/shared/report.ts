@@ -21,6 +21,63 @@ export interface Report {
   comparisons: Comparison[];
   /** Non-fatal problems worth showing (e.g. a backend that failed for one variant). */
   warnings: string[];
+  /** Present when the measurements were imported from a vendor tool rather than run by edgescope. */
+  source?: ReportSource;
+  /** The conditions the runs ran under (every profile job writes it; absent in reports written before it). */
+  environment?: EnvironmentInfo;
+}
+
+/** A field that could not be read says why, e.g. 'unavailable: no cpufreq in sysfs (a VM?)'. */
+export type Unavailable = `unavailable: ${string}`;
+
+export interface TemperatureReading {
+  /** hwmon chip and label ('coretemp Package id 0') or thermal zone type ('x86_pkg_temp'). */
+  sensor: string;
+  celsius: number;
+}
+
+/**
+ * What could make the same model run faster or slower on another day: the CPU's frequency
+ * policy and temperature, the power source, the software and drivers, and exactly which
+ * model files ran. Read when the runs finished.
+ */
+export interface EnvironmentInfo {
+  collectedAt: string;
+  /** cpufreq scaling governor, e.g. 'performance'; CPUs that differ are listed as 'cpu0 performance, cpu4 powersave'. */
+  cpuGovernor: string | Unavailable;
+  /** cpu0's scaling frequencies, MHz. */
+  cpuFrequencyMhz: { current: number | Unavailable; min: number | Unavailable; max: number | Unavailable };
+  /** Every hwmon temperature input and thermal zone. */
+  temperatures: TemperatureReading[] | Unavailable;
+  /** 'ac' when a mains supply is online, 'battery' when discharging. */
+  powerSource: 'ac' | 'battery' | Unavailable;
+  onnxruntimeVersion: string;
+  /** The execution providers profiled. */
+  eps: string[];
+  /** Kernel drivers of the display devices (DRM), e.g. ['card0: i915']. */
+  gpuDrivers: string[] | Unavailable;
+  /** Installed Vulkan drivers (ICD manifests) with their API versions: what the WebGPU EP can run on. */
+  vulkanDrivers: string[] | Unavailable;
+  /** sha256 of each variant's model file, by variant id. */
+  modelSha256: Record<string, string>;
+}
+
+/**
+ * Where an imported report's numbers come from. Op times are the tool's per-layer averages,
+ * laid end to end: they are not traced spans, and the timeline's gaps and overlaps are not real.
+ */
+export interface ReportSource {
+  kind: 'imported';
+  /** 'openvino-benchmark_app' or 'tflite-benchmark_model'. */
+  tool: string;
+  /** 'openvino' | 'tflite'. */
+  format: string;
+  /** The imported file(s). */
+  files: string[];
+  /** The device the tool ran on, as it names it ('MYRIAD', 'edgetpu', 'CPU'). */
+  device: string;
+  /** True when edgescope launched the tool itself (`import --run`). */
+  launched: boolean;
 }
 
 export interface ToolInfo {
@@ -134,6 +191,12 @@ export interface ProfileSettings {
   pruneSparsities: number[];
   pruneScope: PruneScope;
   samplePeriodMs: number;
+  /** Also run each pruned variant as `pruned-S+sparse` (ORT + sparse kernels); absent: not asked. */
+  sparse?: boolean;
+  /** Per-layer policy overrides by node name (hybrid runs). */
+  sparseLayers?: Record<string, 'sparse' | 'dense'>;
+  /** Options per EP as validated (engine/run/ep-options.ts); absent when none were given. */
+  epOptions?: Record<string, Record<string, number | boolean | string | string[]>>;
 }
 
 export interface BackendStatus {
@@ -167,6 +230,15 @@ export interface LatencyStats {
   n: number;
   /** Distribution-free 95% confidence interval of the median (order statistics). */
   ci95: [number, number];
+  /**
+   * Timed runs at the start of `latenciesMs` left out of these statistics as warm-up (steady-state
+   * detection: the prefix before a rolling median settles). Absent in reports written before it.
+   */
+  warmupDiscarded?: number;
+  /** False when the latencies never settled within the first half of the runs (nothing discarded; they drift). */
+  steady?: boolean;
+  /** Indices into `latenciesMs` of far-out runs (beyond Q1 - 3 IQR or Q3 + 3 IQR of the steady runs): flagged, kept. */
+  outlierRuns?: number[];
 }
 
 export interface OpPhases {
@@ -181,6 +253,13 @@ export interface OpPhases {
 export interface OpReport {
   name: string;
   opType: string;
+  /**
+   * The model's node this optimized-graph node executes (ORT renames what it fuses or rewrites: 'fused
+   * conv1', 'r1_nchwc'); absent when it could not be mapped, or in reports written before it.
+   */
+  sourceNode?: string;
+  /** Imported reports: the vendor tool's own layer type when opType was taken from the ONNX model. */
+  vendorOpType?: string;
   provider: string;
   /** Median kernel time over the profiled runs. */
   durUs: number;
@@ -211,7 +290,21 @@ export interface OpReport {
   /** max(T_m, T_c) / (t - t0) before any clamping; null when not modelled. */
   eta: number | null;
   /** Reasons the split is less trustworthy (short op, overhead-dominated, eta out of range, unmodelled). */
-  lowConfidence: string[];
+  lowConfidence: string[];  /** Present for a sparse-kernel layer of a hybrid run (variant `pruned-S+sparse`); absent for onnxruntime ops. */
+  sparse?: SparseOpInfo;
+}
+
+/** What a sparse-kernel op multiplied: its stored matrix's exact bytes, nonzeros and product rows. */
+export interface SparseOpInfo {
+  /** 'csr32', 'csr16' or 'bsr'. */
+  format: string;
+  rows: number;
+  cols: number;
+  nnz: number;
+  /** Product rows per inference (batch, or batch x pixels for a 1x1 Conv). */
+  batch: number;
+  /** The stored matrix: values + indices + row pointers (SparseMatrix.bytes). */
+  matrixBytes: number;
 }
 
 export interface TimelineSpan {
@@ -287,8 +380,18 @@ export interface Verification {
   cosine: number;
   /** Fraction of rows (batch items) whose arg-max agrees with the baseline. */
   top1Agreement: number;
+  /** Fraction of rows whose baseline arg-max is among the candidate's 5 highest scores (absent in older reports). */
+  top5Agreement?: number;
   comparedOutputs: string[];
   samples: number;
+  /** What the outputs were computed on: seeded random inputs or a user's input set (`--data`); absent in older reports. */
+  inputs?: 'random' | 'input-set';
+  /** The input-set file, when `inputs` is 'input-set'. */
+  dataPath?: string;
+  /** With labels: fraction of rows the baseline classifies correctly. */
+  baselineAccuracy?: number;
+  /** With labels: fraction of rows the candidate classifies correctly. */
+  candidateAccuracy?: number;
 }
 
 export interface VariantReport {
@@ -305,18 +408,75 @@ export interface VariantReport {
   /** Every variant but dense. */
   verification?: Verification;
   /** Backends this variant failed on, with the reason. */
-  failures: { ep: string; error: string }[];
+  failures: { ep: string; error: string }[];  /** Present for a `pruned-S+sparse` variant: how the pruned model was run on ORT plus sparse kernels. */
+  hybrid?: HybridReport;
+}
+
+/** Hybrid execution of a pruned model (docs/hybrid-execution.md): ORT segments plus sparse-kernel layers. */
+export interface HybridReport {
+  /** The pruned variant whose model this variant runs. */
+  baseVariant: string;
+  /** 'hybrid': split and run; 'ort-fallback': the model could not be split and ran whole on ORT; 'unavailable': no sparse kernels. */
+  mode: 'hybrid' | 'ort-fallback' | 'unavailable';
+  /** Why the mode is not 'hybrid', or why a 'hybrid' run has no sparse layer. */
+  reason?: string;
+  /** The sparse kernels' build (SIMD, compiler); empty when unavailable. */
+  kernelBuildInfo: Record<string, string>;
+  /** Execution order: ORT segments and sparse layers, with the source nodes each runs. */
+  steps: { kind: 'ort' | 'sparse'; name: string; nodes: string[] }[];
+  /** The policy's choice for each candidate layer, with the measured times behind it. */
+  decisions: HybridLayerDecision[];
+  /** MatMul/Gemm/Conv layers that are not candidates, and why. */
+  rejected: { node: string; opType: string; reason: string }[];
+  /**
+   * The policy's chosen cut timed against the pruned model whole on ORT while planning (median us per
+   * inference): layers that win alone can lose together, as every cut adds an ORT call. null: not compared
+   * (no layer chosen sparse, or one forced sparse by the user).
+   */
+  wholeModelCheck: { hybridUs: number; ortUs: number } | null;
+  /** Hybrid outputs against ORT running the same pruned model (first run's inputs): max |diff| and that over max |ORT|. */
+  check: { maxAbsError: number; maxRelError: number; comparedOutputs: string[] } | null;
+}
+
+export interface HybridLayerDecision {
+  node: string;
+  opType: string;
+  rows: number;
+  cols: number;
+  density: number;
+  batch: number;
+  choice: 'sparse' | 'dense';
+  /** The user forced the choice. */
+  forced: boolean;
+  /** Median time of the layer alone on ORT dense and on the sparse kernel, at this run's batch. */
+  denseUs: number | null;
+  sparseUs: number | null;
+  reason: string;
 }
 
 export interface OpComparison {
+  /** The baseline's op name (the candidate's when only the candidate has it). */
   name: string;
   opType: string;
+  /** The model node both sides were aligned on, when the ops were mapped back to it. */
+  sourceNode?: string;
+  /** The candidate's op name when it differs from the baseline's (a different fusion or EP naming). */
+  candidateName?: string;
   baselineDurUs: number | null;
   candidateDurUs: number | null;
   baselinePhases: OpPhases | null;
   candidatePhases: OpPhases | null;
   /** baseline / candidate; null when either side lacks the op. */
   speedup: number | null;
+}
+
+export interface MannWhitneyTest {
+  /** U of the baseline sample. */
+  u: number;
+  /** Two-sided p-value. */
+  p: number;
+  /** 'exact' null distribution (small samples, no ties) or the tie-corrected 'normal' approximation. */
+  method: 'exact' | 'normal';
 }
 
 export interface Comparison {
@@ -335,6 +495,8 @@ export interface Comparison {
   ci95: [number, number];
   /** The interval excludes 1. */
   significant: boolean;
+  /** Two-sided Mann-Whitney U test of the two runs' steady-state latencies. Absent in reports written before it. */
+  mannWhitney?: MannWhitneyTest;
   baselineFileBytes: number;
   candidateFileBytes: number;
   ops: OpComparison[];

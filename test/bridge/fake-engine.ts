@@ -16,6 +16,8 @@ export interface FakeEngineOptions {
   stepMs?: number;
   /** The report every job ends with (the sample report's options; default: CPU only). */
   report?: SampleReportOptions;
+  /** Builds the report every job ends with instead (benchmarks: a synthetic report at scale). */
+  buildReport?: () => Report;
 }
 
 interface FakeJob {
@@ -84,12 +86,14 @@ export class FakeEngine implements EngineApi {
   private nextJob = 1;
   private readonly stepMs: number;
   private readonly reportOptions: SampleReportOptions;
+  private readonly buildReport: () => Report;
   /** Methods that fail, with the error they fail with, until deleted from here. */
   readonly failing = new Map<ApiMethod, EdgescopeError>();
 
   constructor(options: FakeEngineOptions = {}) {
     this.stepMs = options.stepMs ?? 60;
     this.reportOptions = options.report ?? {};
+    this.buildReport = options.buildReport ?? (() => buildSampleReport(this.reportOptions));
   }
 
   on<E extends ApiEventName>(event: E, listener: Listener<E>): () => void {
@@ -154,6 +158,21 @@ export class FakeEngine implements EngineApi {
       }
       case 'listDevices':
         return FAKE_DEVICES;
+      // The fake keeps no run history and runs no sweeps: an empty history, and a clear refusal.
+      case 'listRuns':
+        return [];
+      case 'openRun':
+      case 'deleteRun':
+      case 'compareHistoryRuns':
+      case 'startSweep':
+      case 'cancelSweep':
+      case 'readSweep':
+      case 'openSweepCell':
+        throw new EdgescopeError('E_NOT_FOUND', `the fake engine has no run history or sweeps (${method})`);
+      // Compression needs real weights: the compression panel is tested against the real engine.
+      case 'previewCompression':
+      case 'compressModel':
+        throw new EdgescopeError('E_NOT_FOUND', `the fake engine does not compress models (${method})`);
     }
   }
 
@@ -175,7 +194,7 @@ export class FakeEngine implements EngineApi {
 
   private startJob(): { jobId: string } {
     const jobId = `job-${this.nextJob++}`;
-    const job: FakeJob = { report: buildSampleReport(this.reportOptions), timer: null, done: false };
+    const job: FakeJob = { report: this.buildReport(), timer: null, done: false };
     this.jobs.set(jobId, job);
     const step = (index: number): void => {
       if (index < STAGES.length) {

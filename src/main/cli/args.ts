@@ -2,13 +2,14 @@
  * Command-line parsing for `edgescope` (node:util parseArgs), turned into typed
  * requests. Every malformed value is a one-line E_BAD_REQUEST naming the flag.
  */
-import { parseArgs } from 'node:util';
-import type { ProfileRequest } from '../../shared/api';
+import type { HistoryFilter, ProfileRequest } from '../../shared/api';
 import { validateProfileRequest } from '../../shared/api-validate';
-import { EdgescopeError } from '../../shared/errors';
+import { badRequest } from '../../shared/errors';
+import { integerFlag, parseFlags } from './flags';
 import type { GraphOptimizationLevel } from '../../shared/report';
 import { DEMO_MODELS } from '../engine/model/demo-models';
 import { KNOWN_EPS } from '../engine/run/ep-names';
+import { parseEpOptionArgs, validateEpOptions } from '../engine/run/ep-options';
 
 export interface ProfileCommand {
   command: 'profile';
@@ -20,7 +21,7 @@ export interface ProfileCommand {
   json: boolean;
 }
 
-export const REPORT_FORMATS = ['html', 'pdf', 'csv', 'md', 'tex', 'trace'] as const;
+export const REPORT_FORMATS = ['html', 'pdf', 'csv', 'md', 'tex', 'trace', 'svg', 'png'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 export interface ReportCommand {
@@ -64,7 +65,43 @@ export interface InspectCommand {
   json: boolean;
 }
 
+export type HistoryCommand =
+  | { command: 'history'; action: 'list'; json: boolean; filter: HistoryFilter }
+  | { command: 'history'; action: 'rm'; id: string };
+
+export interface ImportCommand {
+  command: 'import';
+  /** A vendor tool's output; absent with --run. */
+  file?: string;
+  format: string;
+  /** --run: launch the vendor tool instead of reading FILE. */
+  run: boolean;
+  model?: string;
+  device?: string;
+  iterations?: number;
+  outDir: string;
+  json: boolean;
+}
+
+export interface SensitivityCommand {
+  command: 'sensitivity';
+  model: string;
+  granularity: 'element' | 'filter';
+  /** An input-set file (docs/verification.md); with labels the metric is accuracy. */
+  dataPath?: string;
+  /** Write sensitivity.csv, sensitivity.svg and sensitivity.json here. */
+  outDir?: string;
+  /** Propose per-layer sparsities whose metric drops at most this much. */
+  budget?: number;
+  threads?: number;
+  seed?: number;
+  json: boolean;
+}
+
 export type Command =
+  | SensitivityCommand
+  | ImportCommand
+  | HistoryCommand
   | ProfileCommand
   | SweepCommand
   | MachineCommand
@@ -86,16 +123,34 @@ commands:
                          (--json for JSON; EDGESCOPE_SYSFS_ROOT reads another sysfs tree than /sys)
   machine                this machine's bandwidth per cache level and DRAM, peak fp32/int8, t0 (cached)
                          [--json] [--recalibrate] [--ep EP] [--threads N]
+  compress MODEL.onnx --out OUT.onnx
+                         prune (any granularity) / thin / share / quantize one variant, verified against
+                         MODEL: [--prune S --granularity G [--norm l1|l2]] [--recipe FILE] [--thin]
+                         [--share-weights BITS] [--quantize MODE] [--calibration FILE] [--json] (docs/compression.md)
   inspect MODEL.onnx     per-layer sparsity and storage cost: dense, CSR, relative indexing, Huffman
                          [--index-bits N] [--share-bits N] [--json]
-  report DIR|REPORT.json re-export a report: --format html,pdf,csv,md,tex,trace (default html) [--out DIR]
+  import FILE --format openvino|tflite --out DIR
+                         import OpenVINO benchmark_app counters (.csv/.json) or TFLite benchmark_model
+                         op profiling output as a report [--model MODEL.onnx] [--device D] [--json];
+                         or --run openvino|tflite --model M --device D: launch the installed tool
+  report DIR|REPORT.json re-export a report: --format html,pdf,csv,md,tex,trace,svg,png (default html) [--out DIR];
+                         SWEEPDIR/results.json: the sweep's dataset views (html, svg, png)
+  history                the workspace's runs (EDGESCOPE_WORKSPACE), newest first [--json] [--model TEXT]
+                         [--variant ID] [--backend EP] [--from DATE] [--to DATE]; history rm ID deletes one
   sweep FILE --out DIR   profile every cell of a sweep file (models x variants x EPs x batches x threads);
                          resumes where it stopped [--json] [--retry-failed] [--restart] (docs/sweeps.md)
+  sensitivity MODEL.onnx prune each layer alone at 0..90% and measure accuracy (--data with labels) or top-1
+                         agreement with dense [--granularity element|filter] [--data FILE] [--budget B]
+                         [--out DIR: CSV + SVG chart] [--threads N] [--seed N] [--json] (docs/verification.md)
+  bench eie              EIE's nine layers: onnxruntime dense vs the native sparse kernels, beside EIE's CPU
+                         speedups [--batch 1,64] [--threads N] [--json] (docs/sparse-kernels.md)
   help, version
 
 profile options:
   --demo ID              a demo model instead of MODEL: ${DEMO_MODELS.map((d) => d.id).join(', ')}
   --ep EP[,EP...]        execution providers (cpu, webgpu, cuda, tensorrt, dml, coreml); default cpu
+  --ep-option EP.NAME=V  an EP option, e.g. cuda.device_id=1, webgpu.preferred_layout=NHWC (repeatable;
+                         'edgescope backends --json' lists each EP's options; docs/accelerators.md)
   --threads N            intra-op threads (default: physical cores)
   --batch N              batch size for the batch dimension (default 1)
   --dim NAME=N           value of a named symbolic dimension (repeatable)
@@ -107,26 +162,23 @@ profile options:
   --profiled-runs N      runs with onnxruntime's profiler for the op timeline (default 10)
   --prune S[,S...]       also profile magnitude-pruned variants at these sparsities in [0, 1)
   --prune-scope SCOPE    layer (default: each layer reaches the sparsity) or global (one threshold)
+  --sparse               also run each pruned variant on ORT + sparse kernels (pruned-S+sparse; needs --prune)
+  --sparse-layer NODE=sparse|dense  force one layer's hybrid choice over the measured policy (repeatable)
   --opt-level LEVEL      graph optimization: disabled, basic, extended, all (default all)
   --seed N               seed of the generated inputs (default 42)
+  --data FILE            verify the variants on this input set (samples, optional labels) instead of random inputs
+  --variant FILE.onnx    also profile this compressed model next to dense (repeatable; id: the file name)
+  --recipe FILE          also profile a variant built from this compression recipe (docs/compression.md)
   --out DIR              output folder (default ./edgescope-out)
   --json                 print the report JSON on stdout instead of the summary table
 `;
 
-function bad(message: string): never {
-  throw new EdgescopeError('E_BAD_REQUEST', message);
-}
 
-function positiveInt(flag: string, value: string | undefined, min = 1): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value.trim()) || Number(value) < min) bad(`--${flag} must be an integer >= ${min}, got '${value}'`);
-  return Number(value);
-}
 
 function keyValues(flag: string, values: string[] | undefined): [string, string][] {
   return (values ?? []).map((entry) => {
     const eq = entry.indexOf('=');
-    if (eq <= 0 || eq === entry.length - 1) bad(`--${flag} expects NAME=VALUE, got '${entry}'`);
+    if (eq <= 0 || eq === entry.length - 1) badRequest(`--${flag} expects NAME=VALUE, got '${entry}'`);
     return [entry.slice(0, eq), entry.slice(eq + 1)];
   });
 }
@@ -156,6 +208,21 @@ const OPTIONS = {
     seed: { type: 'string' },
     out: { type: 'string' },
     demo: { type: 'string' },
+    'ep-option': { type: 'string', multiple: true },
+    sparse: { type: 'boolean' },
+    'sparse-layer': { type: 'string', multiple: true },
+    data: { type: 'string' },
+    variant: { type: 'string', multiple: true },
+    recipe: { type: 'string' },
+    ...JSON_OPTION,
+  },
+  sensitivity: {
+    granularity: { type: 'string' },
+    data: { type: 'string' },
+    out: { type: 'string' },
+    budget: { type: 'string' },
+    threads: { type: 'string' },
+    seed: { type: 'string' },
     ...JSON_OPTION,
   },
   summary: JSON_OPTION,
@@ -165,53 +232,63 @@ const OPTIONS = {
   report: { format: { type: 'string', multiple: true }, out: { type: 'string' } },
   inspect: { 'index-bits': { type: 'string' }, 'share-bits': { type: 'string' }, ...JSON_OPTION },
   sweep: { out: { type: 'string' }, restart: { type: 'boolean' }, 'retry-failed': { type: 'boolean' }, ...JSON_OPTION },
+  history: {
+    model: { type: 'string' },
+    variant: { type: 'string' },
+    backend: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    ...JSON_OPTION,
+  },
+  import: {
+    format: { type: 'string' },
+    run: { type: 'string' },
+    model: { type: 'string' },
+    device: { type: 'string' },
+    iterations: { type: 'string' },
+    out: { type: 'string' },
+    ...JSON_OPTION,
+  },
 } as const;
 
 type CommandName = keyof typeof OPTIONS;
 
 function parseFor<C extends CommandName>(command: C, args: string[]) {
-  try {
-    return parseArgs({ args, allowPositionals: true, strict: true, options: OPTIONS[command] });
-  } catch (err) {
-    // node's message goes on with advice about '--'; the first sentence is the problem.
-    bad(`${command}: ${(err as Error).message.split('\n')[0].replace(/\. To specify a positional.*$/, '')}`);
-  }
+  return parseFlags(command, args, OPTIONS[command]);
 }
 
 export function parseCommand(argv: string[]): Command {
   const [command, ...rest] = argv;
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') return { command: 'help' };
   if (command === 'version' || command === '--version') return { command: 'version' };
-  if (!(command in OPTIONS)) bad(`unknown command '${command}' (commands: ${Object.keys(OPTIONS).join(', ')}, help, version)`);
+  if (!(command in OPTIONS)) {
+    // compress and bench parse their own flags (cli/index.ts hands them over before this parser).
+    badRequest(`unknown command '${command}' (commands: ${[...Object.keys(OPTIONS), 'compress', 'bench'].join(', ')}, help, version)`);
+  }
 
   switch (command as CommandName) {
     case 'summary': {
       const { values, positionals } = parseFor('summary', rest);
-      if (positionals.length !== 1) bad('summary needs exactly one model path: edgescope summary MODEL.onnx');
+      if (positionals.length !== 1) badRequest('summary needs exactly one model path: edgescope summary MODEL.onnx');
       return { command: 'summary', model: positionals[0], json: values.json === true };
     }
     case 'backends':
     case 'devices': {
       const name = command as 'backends' | 'devices';
       const { values, positionals } = parseFor(name, rest);
-      if (positionals.length > 0) bad(`${name} takes no arguments, got '${positionals[0]}'`);
+      if (positionals.length > 0) badRequest(`${name} takes no arguments, got '${positionals[0]}'`);
       return { command: name, json: values.json === true };
     }
     case 'report':
       return parseReportCommand(rest);
     case 'inspect': {
       const { values, positionals } = parseFor('inspect', rest);
-      if (positionals.length !== 1) bad('inspect needs exactly one model path: edgescope inspect MODEL.onnx');
-      const bits = (flag: string, value: string | undefined, min: number, max: number) => {
-        const n = positiveInt(flag, value, min);
-        if (n !== undefined && n > max) bad(`--${flag} must be an integer in [${min}, ${max}], got '${value}'`);
-        return n;
-      };
+      if (positionals.length !== 1) badRequest('inspect needs exactly one model path: edgescope inspect MODEL.onnx');
       return {
         command: 'inspect',
         model: positionals[0],
-        indexBits: bits('index-bits', values['index-bits'], 1, 16),
-        shareBits: bits('share-bits', values['share-bits'], 2, 8),
+        indexBits: integerFlag('index-bits', values['index-bits'], 1, 16),
+        shareBits: integerFlag('share-bits', values['share-bits'], 2, 8),
         json: values.json === true,
       };
     }
@@ -219,74 +296,147 @@ export function parseCommand(argv: string[]): Command {
       return parseMachineCommand(rest);
     case 'sweep':
       return parseSweepCommand(rest);
+    case 'history':
+      return parseHistoryCommand(rest);
+    case 'import':
+      return parseImportCommand(rest);
+    case 'sensitivity':
+      return parseSensitivityCommand(rest);
     case 'profile':
       break;
   }
   const { values: v, positionals } = parseFor('profile', rest);
-  if (positionals.length > 1) bad(`expected at most one model path, got ${positionals.length}: ${positionals.join(' ')}`);
+  if (positionals.length > 1) badRequest(`expected at most one model path, got ${positionals.length}: ${positionals.join(' ')}`);
   const json = v.json === true;
 
   const dims: Record<string, number> = {};
-  for (const [name, value] of keyValues('dim', v.dim)) dims[name] = positiveInt(`dim ${name}`, value)!;
+  for (const [name, value] of keyValues('dim', v.dim)) dims[name] = integerFlag(`dim ${name}`, value, 1)!;
   const shapes: Record<string, number[]> = {};
   for (const [name, value] of keyValues('shape', v.shape)) {
     shapes[name] = value.split(',').map((d) => {
-      if (!/^\d+$/.test(d.trim())) bad(`--shape ${name} expects comma-separated non-negative integers, got '${value}'`);
+      if (!/^\d+$/.test(d.trim())) badRequest(`--shape ${name} expects comma-separated non-negative integers, got '${value}'`);
       return Number(d);
     });
   }
   const inputValues: Record<string, number> = {};
   for (const [name, value] of keyValues('input', v.input)) {
     const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n)) bad(`--input ${name} expects a number, got '${value}'`);
+    if (value.trim() === '' || !Number.isFinite(n)) badRequest(`--input ${name} expects a number, got '${value}'`);
     inputValues[name] = n;
   }
   const prune = list(v.prune).map((s) => {
     const n = Number(s);
-    if (!Number.isFinite(n) || !(n >= 0 && n < 1)) bad(`--prune sparsity must be in [0, 1), got '${s}'`);
+    if (!Number.isFinite(n) || !(n >= 0 && n < 1)) badRequest(`--prune sparsity must be in [0, 1), got '${s}'`);
     return n;
   });
   const optLevel = v['opt-level'] as GraphOptimizationLevel | undefined;
   const request: Omit<ProfileRequest, 'modelPath'> = {
     eps: v.ep ? list(v.ep) : undefined,
-    threads: positiveInt('threads', v.threads),
-    batch: positiveInt('batch', v.batch),
+    threads: integerFlag('threads', v.threads, 1),
+    batch: integerFlag('batch', v.batch, 1),
     dims,
     shapes,
     inputValues,
-    warmup: positiveInt('warmup', v.warmup, 0),
-    runs: positiveInt('runs', v.runs),
-    minTimeMs: positiveInt('min-time', v['min-time'], 0),
-    profiledRuns: positiveInt('profiled-runs', v['profiled-runs'], 0),
+    warmup: integerFlag('warmup', v.warmup, 0),
+    runs: integerFlag('runs', v.runs, 1),
+    minTimeMs: integerFlag('min-time', v['min-time'], 0),
+    profiledRuns: integerFlag('profiled-runs', v['profiled-runs'], 0),
     prune,
     pruneScope: v['prune-scope'] as ProfileRequest['pruneScope'],
     graphOptimizationLevel: optLevel,
-    seed: positiveInt('seed', v.seed, 0),
+    seed: integerFlag('seed', v.seed, 0),
+    sparse: v.sparse,
+    sparseLayers: sparseLayers(v['sparse-layer'], v.sparse === true),
+    dataPath: v.data,
+    variantPaths: v.variant,
+    recipePath: v.recipe,
+    epOptions: v['ep-option'] ? validateEpOptions(parseEpOptionArgs(v['ep-option']), v.ep ? list(v.ep) : ['cpu']) : undefined,
   };
   // The same validation the app's requests get (ranges, EP names, levels).
   const { modelPath: _placeholder, ...validated } = validateProfileRequest({ modelPath: 'model.onnx', ...stripUndefined(request) }, 'profile');
   if (v.demo !== undefined) {
-    if (positionals[0]) bad('give either a model path or --demo, not both');
-    if (!DEMO_MODELS.some((d) => d.id === v.demo)) bad(`unknown demo model '${v.demo}' (demos: ${DEMO_MODELS.map((d) => d.id).join(', ')})`);
+    if (positionals[0]) badRequest('give either a model path or --demo, not both');
+    if (!DEMO_MODELS.some((d) => d.id === v.demo)) badRequest(`unknown demo model '${v.demo}' (demos: ${DEMO_MODELS.map((d) => d.id).join(', ')})`);
   }
   return { command: 'profile', model: positionals[0], demo: v.demo, request: validated, outDir: v.out ?? 'edgescope-out', json };
 }
 
+/** --sparse-layer NODE=sparse|dense, repeatable; only meaningful with --sparse. */
+function sparseLayers(values: string[] | undefined, sparse: boolean): Record<string, 'sparse' | 'dense'> | undefined {
+  if (!values) return undefined;
+  if (!sparse) badRequest('--sparse-layer needs --sparse');
+  const layers: Record<string, 'sparse' | 'dense'> = {};
+  for (const [node, choice] of keyValues('sparse-layer', values)) {
+    if (choice !== 'sparse' && choice !== 'dense') badRequest(`--sparse-layer ${node} expects sparse or dense, got '${choice}'`);
+    layers[node] = choice;
+  }
+  return layers;
+}
+
 function parseMachineCommand(args: string[]): MachineCommand {
   const { values, positionals } = parseFor('machine', args);
-  if (positionals.length > 0) bad(`machine takes no arguments, got '${positionals[0]}'`);
+  if (positionals.length > 0) badRequest(`machine takes no arguments, got '${positionals[0]}'`);
   const ep = values.ep?.trim() ?? 'cpu';
-  if (!KNOWN_EPS.some((e) => e.name === ep)) bad(`--ep '${ep}' is not one of ${KNOWN_EPS.map((e) => e.name).join(', ')} (machine takes one EP)`);
-  const threads = positiveInt('threads', values.threads);
-  if (threads !== undefined && threads > 1024) bad(`--threads must be at most 1024, got '${values.threads}'`);
+  if (!KNOWN_EPS.some((e) => e.name === ep)) badRequest(`--ep '${ep}' is not one of ${KNOWN_EPS.map((e) => e.name).join(', ')} (machine takes one EP)`);
+  const threads = integerFlag('threads', values.threads, 1);
+  if (threads !== undefined && threads > 1024) badRequest(`--threads must be at most 1024, got '${values.threads}'`);
   return { command: 'machine', json: values.json === true, recalibrate: values.recalibrate === true, ep, threads };
+}
+
+function parseImportCommand(args: string[]): ImportCommand {
+  const { values, positionals } = parseFor('import', args);
+  const run = values.run;
+  if (run !== undefined && positionals.length > 0) badRequest(`give either a FILE to import or --run ${run}, not both`);
+  if (run === undefined && positionals.length !== 1) badRequest('import needs one vendor tool output: edgescope import FILE --format openvino|tflite --out DIR');
+  if (run !== undefined && values.format !== undefined && values.format !== run) badRequest(`--format ${values.format} and --run ${run} disagree`);
+  const format = run ?? values.format;
+  if (format === undefined) badRequest('import needs --format openvino|tflite');
+  if (format !== 'openvino' && format !== 'tflite') badRequest(`--format must be openvino or tflite, got '${format}'`);
+  if (values.out === undefined || values.out.trim() === '') badRequest('import needs --out DIR (where report.json goes)');
+  if (values.device !== undefined && !/^[A-Za-z0-9_.:-]{1,64}$/.test(values.device)) badRequest(`--device '${values.device}' is not a device name (e.g. MYRIAD, edgetpu)`);
+  return {
+    command: 'import',
+    file: positionals[0],
+    format,
+    run: run !== undefined,
+    model: values.model,
+    device: values.device,
+    iterations: integerFlag('iterations', values.iterations, 1),
+    outDir: values.out,
+    json: values.json === true,
+  };
+}
+
+function parseSensitivityCommand(args: string[]): SensitivityCommand {
+  const { values, positionals } = parseFor('sensitivity', args);
+  if (positionals.length !== 1) badRequest('sensitivity needs exactly one model path: edgescope sensitivity MODEL.onnx');
+  const granularity = values.granularity ?? 'element';
+  if (granularity !== 'element' && granularity !== 'filter') badRequest(`--granularity must be element or filter for sensitivity, got '${granularity}'`);
+  let budget: number | undefined;
+  if (values.budget !== undefined) {
+    budget = Number(values.budget);
+    if (values.budget.trim() === '' || !(budget >= 0 && budget <= 1)) badRequest(`--budget must be a number in [0, 1] (e.g. 0.01 for one point of accuracy), got '${values.budget}'`);
+  }
+  if (values.data !== undefined && values.data.trim() === '') badRequest('--data needs an input-set file');
+  if (values.out !== undefined && values.out.trim() === '') badRequest('--out needs a folder');
+  return {
+    command: 'sensitivity',
+    model: positionals[0],
+    granularity,
+    dataPath: values.data,
+    outDir: values.out,
+    budget,
+    threads: integerFlag('threads', values.threads, 1),
+    seed: integerFlag('seed', values.seed, 0),
+    json: values.json === true,
+  };
 }
 
 function parseSweepCommand(args: string[]): SweepCommand {
   const { values, positionals } = parseFor('sweep', args);
-  if (positionals.length !== 1) bad('sweep needs one sweep file: edgescope sweep SWEEP.json --out DIR');
-  if (values.out === undefined || values.out.trim() === '') bad('sweep needs --out DIR (where results.json and the cell reports go)');
-  if (values.restart === true && values['retry-failed'] === true) bad('give either --restart or --retry-failed, not both');
+  if (positionals.length !== 1) badRequest('sweep needs one sweep file: edgescope sweep SWEEP.json --out DIR');
+  if (values.out === undefined || values.out.trim() === '') badRequest('sweep needs --out DIR (where results.json and the cell reports go)');
+  if (values.restart === true && values['retry-failed'] === true) badRequest('give either --restart or --retry-failed, not both');
   return {
     command: 'sweep',
     file: positionals[0],
@@ -297,12 +447,33 @@ function parseSweepCommand(args: string[]): SweepCommand {
   };
 }
 
+function parseHistoryCommand(args: string[]): HistoryCommand {
+  const { values, positionals } = parseFor('history', args);
+  if (positionals[0] === 'rm') {
+    if (positionals.length !== 2) badRequest('history rm needs one run id: edgescope history rm ID');
+    const filters = Object.keys(values).filter((k) => k !== 'json');
+    if (filters.length > 0) badRequest(`history rm takes no --${filters[0]}`);
+    if (!/^[A-Za-z0-9_-]+$/.test(positionals[1])) badRequest(`'${positionals[1]}' is not a run id (edgescope history lists them)`);
+    return { command: 'history', action: 'rm', id: positionals[1] };
+  }
+  if (positionals.length > 0) badRequest(`history takes no arguments but 'rm ID', got '${positionals[0]}'`);
+  const filter: HistoryFilter = {};
+  for (const key of ['model', 'variant', 'backend', 'from', 'to'] as const) {
+    const value = values[key]?.trim();
+    if (value === undefined) continue;
+    if (value === '') badRequest(`--${key} needs a value`);
+    if ((key === 'from' || key === 'to') && Number.isNaN(Date.parse(value))) badRequest(`--${key} must be a date like 2026-01-31, got '${value}'`);
+    filter[key] = value;
+  }
+  return { command: 'history', action: 'list', json: values.json === true, filter };
+}
+
 function parseReportCommand(args: string[]): ReportCommand {
   const { values, positionals } = parseFor('report', args);
-  if (positionals.length !== 1) bad('report needs one report.json or the folder that holds it: edgescope report DIR --format html,pdf');
+  if (positionals.length !== 1) badRequest('report needs one report.json or the folder that holds it: edgescope report DIR --format html,pdf');
   const formats = list(values.format);
   for (const f of formats) {
-    if (!REPORT_FORMATS.includes(f as ReportFormat)) bad(`--format '${f}' is not one of ${REPORT_FORMATS.join(', ')}`);
+    if (!REPORT_FORMATS.includes(f as ReportFormat)) badRequest(`--format '${f}' is not one of ${REPORT_FORMATS.join(', ')}`);
   }
   return { command: 'report', source: positionals[0], formats: formats.length > 0 ? [...new Set(formats as ReportFormat[])] : ['html'], outDir: values.out };
 }

@@ -14,11 +14,17 @@ import { runProfileJob } from '../engine/profile-job';
 import { collectDeviceInventory } from '../engine/devices/inventory';
 import { probeBackendsInNewWorker } from '../engine/run/backends';
 import { KNOWN_EPS } from '../engine/run/ep-names';
+import { listEpOptions } from '../engine/run/ep-options';
 import { demoModelPath } from '../engine/model/demo-models';
+import { compress } from './compress-command';
 import { exportReport } from './report-command';
+import { importVendor } from './import-command';
 import { formatInspect, inspectModel } from './inspect-command';
 import { progressPrinter } from './progress';
+import { runBenchCommand } from './bench-command';
 import { sweep } from './sweep-command';
+import { sensitivity } from './sensitivity-command';
+import { history } from './history-command';
 import { parseCommand, USAGE, type MachineCommand, type ProfileCommand } from './args';
 import { characterizeMachine, formatMachine } from './machine-command';
 import { formatDeviceInventory, formatModelSummary, formatProfileSummary, table } from './summary-table';
@@ -50,6 +56,7 @@ async function profile(cmd: ProfileCommand, argv: string[]): Promise<number> {
       commandLine: ['edgescope', ...argv],
     });
     progress.done();
+    if (result.historyError) process.stderr.write(`edgescope: warning: the run was not recorded in the history: ${result.historyError}\n`);
     process.stdout.write(cmd.json ? `${JSON.stringify(result.report)}\n` : `${formatProfileSummary(result.report, result.files)}\n`);
     return 0;
   } catch (err) {
@@ -72,7 +79,7 @@ async function backends(json: boolean): Promise<number> {
   const list = await probeInWorker();
   process.stdout.write(
     json
-      ? `${JSON.stringify(list)}\n`
+      ? `${JSON.stringify(list.map((b) => ({ ...b, options: listEpOptions(b.ep) })))}\n`
       : `${table(['ep', 'available', 'reason'], list.map((b) => [b.ep, b.available ? 'yes' : 'no', b.reason ?? '']))}\n`,
   );
   return 0;
@@ -110,6 +117,10 @@ async function machine(cmd: MachineCommand): Promise<number> {
 
 export async function runCli(argv: string[]): Promise<number> {
   try {
+    // compress parses its own flags (compress-command.ts).
+    if (argv[0] === 'compress') return await compress(argv.slice(1));
+    // bench parses its own flags (bench-command.ts).
+    if (argv[0] === 'bench') return await runBenchCommand(argv.slice(1));
     const cmd = parseCommand(argv);
     switch (cmd.command) {
       case 'help':
@@ -142,6 +153,13 @@ export async function runCli(argv: string[]): Promise<number> {
         return await profile(cmd, argv);
       case 'sweep':
         return await sweep(cmd, argv);
+      case 'sensitivity':
+        return await sensitivity(cmd);
+      case 'import':
+        return await importVendor(cmd, argv);
+      case 'history':
+        process.stdout.write(`${await history(cmd)}\n`);
+        return 0;
     }
   } catch (err) {
     return printError(err);

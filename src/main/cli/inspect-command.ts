@@ -3,6 +3,7 @@
  * stored dense (fp32/fp16/int8), as CSR (32/16-bit indices), with Deep Compression's
  * relative indexing, and after weight sharing and Huffman coding (docs/storage-formats.md).
  */
+import { sparsityTable, type SparsityRow } from '../engine/compress/sparsity-table';
 import { storageReport, type StorageLayer, type StorageTotals } from '../engine/compress/storage/report';
 import { readModel } from '../engine/model/onnx-io';
 import { formatBytes, formatPercent, formatRatio } from '../engine/report/html/format';
@@ -23,6 +24,8 @@ export interface InspectResult {
   model: string;
   layers: { name: string; opType: string; shape: [number, number]; nnz: number; sparsity: number; storage: StorageFields }[];
   totals: StorageFields & { params: number; nnz: number; sparsity: number };
+  /** Per layer: nonzeros and the zero fraction at each granularity (compress/sparsity-table.ts). */
+  sparsityTable: SparsityRow[];
 }
 
 function stageBytes(s: StorageLayer | StorageTotals, stage: 'pruned' | 'huffman'): number {
@@ -56,6 +59,7 @@ export function inspectModel(cmd: InspectCommand): InspectResult {
       storage: storage(l),
     })),
     totals: { ...storage(report.total), params: report.total.params, nnz: report.total.nnz, sparsity: 1 - report.total.density },
+    sparsityTable: sparsityTable(proto),
   };
 }
 
@@ -76,5 +80,17 @@ export function formatInspect(result: InspectResult): string {
       ],
       [3, 4, 5, 6, 7, 8],
     ),
+    '',
+    formatSparsityTable(result.sparsityTable),
   ].join('\n');
+}
+
+/** Zero fraction per granularity; '-' where a layer has no such structure. */
+function formatSparsityTable(rows: SparsityRow[]): string {
+  const pct = (f: number | null) => (f === null ? '-' : formatPercent(f, 1));
+  return table(
+    ['layer', 'shape', 'nnz', 'element', 'row', 'column', 'kernel', 'filter', 'channel'],
+    rows.map((r) => [r.name, r.shape.join(' x '), String(r.nnz), pct(r.element), pct(r.row), pct(r.column), pct(r.kernel), pct(r.filter), pct(r.channel)]),
+    [2, 3, 4, 5, 6, 7, 8],
+  );
 }

@@ -2,7 +2,7 @@
  * Plain-text tables for the terminal: the profile summary, the model summary and the
  * device inventory.
  */
-import type { ModelInfo, Report } from '../../shared/report';
+import type { EnvironmentInfo, LatencyStats, ModelInfo, Report } from '../../shared/report';
 import type { DeviceBackend, DeviceInventory } from '../engine/devices/inventory';
 import {
   formatBandwidth,
@@ -12,6 +12,7 @@ import {
   formatDurationUs,
   formatFlopRate,
   formatPercent,
+  formatPValue,
   formatRatio,
   formatShape,
 } from '../engine/report/html/format';
@@ -21,6 +22,28 @@ export function table(headers: string[], rows: string[][], rightAligned: readonl
   const line = (cells: string[]) =>
     cells.map((c, i) => (rightAligned.includes(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/** Governor, frequency, hottest sensor and power source in one line; unreadable ones say so briefly. */
+function runConditions(env: EnvironmentInfo): string {
+  const known = (v: unknown): boolean => !(typeof v === 'string' && v.startsWith('unavailable: '));
+  const hottest = Array.isArray(env.temperatures) && env.temperatures.length > 0 ? Math.max(...env.temperatures.map((t) => t.celsius)) : null;
+  return [
+    known(env.cpuGovernor) ? `governor ${env.cpuGovernor}` : 'governor unknown',
+    typeof env.cpuFrequencyMhz.current === 'number' ? `${(env.cpuFrequencyMhz.current / 1000).toFixed(2)} GHz` : 'frequency unknown',
+    hottest !== null ? `hottest sensor ${hottest.toFixed(0)} °C` : 'temperature unknown',
+    known(env.powerSource) ? `on ${env.powerSource}` : 'power source unknown',
+  ].join(', ');
+}
+
+/** Runs in the statistics, with the warm-up runs steady-state detection left out and the outliers it flagged. */
+function runCount(stats: LatencyStats): string {
+  const notes = [
+    stats.warmupDiscarded ? `-${stats.warmupDiscarded} warm-up` : '',
+    stats.outlierRuns?.length ? `${stats.outlierRuns.length} outlier${stats.outlierRuns.length > 1 ? 's' : ''}` : '',
+    stats.steady === false ? 'not steady' : '',
+  ].filter((n) => n !== '');
+  return notes.length > 0 ? `${stats.n} (${notes.join(', ')})` : String(stats.n);
 }
 
 export function formatProfileSummary(report: Report, files: { report: string; html: string; trace: string; models: string[] }): string {
@@ -33,6 +56,7 @@ export function formatProfileSummary(report: Report, files: { report: string; ht
   out.push(
     `ceilings ${formatBandwidth(c.memoryBandwidthBytesPerSec)} DRAM, ${formatBandwidth(c.cacheBandwidthBytesPerSec)} cache, ${formatFlopRate(c.peakFlopsPerSec)}, t0 ${formatDurationUs(c.opOverheadUs)}${c.cached ? ' (cached)' : ''}`,
   );
+  if (report.environment) out.push(`runs on  ${runConditions(report.environment)}`);
   out.push('');
   const runRows = report.variants.flatMap((v) =>
     v.runs.map((r) => {
@@ -45,7 +69,7 @@ export function formatProfileSummary(report: Report, files: { report: string; ht
         formatDurationMs(r.latencyMs.median),
         `[${formatDurationMs(r.latencyMs.ci95[0])}, ${formatDurationMs(r.latencyMs.ci95[1])}]`,
         formatDurationMs(r.latencyMs.p90),
-        String(r.latencyMs.n),
+        runCount(r.latencyMs),
         `${r.throughputPerSec.toFixed(1)}/s`,
         split,
       ];
@@ -59,9 +83,10 @@ export function formatProfileSummary(report: Report, files: { report: string; ht
       formatRatio(cmp.speedupMedian),
       `[${formatRatio(cmp.ci95[0])}, ${formatRatio(cmp.ci95[1])}]`,
       cmp.significant ? 'yes' : 'no',
+      formatPValue(cmp.mannWhitney?.p),
       `${formatBytes(cmp.baselineFileBytes)} -> ${formatBytes(cmp.candidateFileBytes)}`,
     ]);
-    out.push(table(['comparison', 'speedup', '95% CI', 'significant', 'file size'], rows, [1, 2]));
+    out.push(table(['comparison', 'speedup', '95% CI', 'significant', 'p (Mann-Whitney)', 'file size'], rows, [1, 2, 4]));
   }
   const verified = report.variants.filter((v) => v.verification);
   if (verified.length > 0) {

@@ -3,7 +3,7 @@
  * pipeline. The CLI, the Electron host (over IPC) and the loopback bridge (over a
  * WebSocket) all talk to this one object. It never imports 'electron'.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, watch, type FSWatcher } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -21,10 +21,11 @@ import type {
   ExportFormat,
   ProfileRequest,
   RecentModel,
+  SweepRequest,
 } from '../../shared/api';
 import { validateRequest } from '../../shared/api-validate';
 import { EdgescopeError, toApiError } from '../../shared/errors';
-import type { BackendStatus, Report } from '../../shared/report';
+import { REPORT_SCHEMA_VERSION, type BackendStatus, type Report } from '../../shared/report';
 import { compareRunPair } from './analysis/compare';
 import { collectDeviceInventory, sysfsRootFromEnv } from './devices/inventory';
 import { DEMO_MODELS, demoModelPath, ensureDemoModel } from './model/demo-models';
@@ -35,7 +36,15 @@ import { renderFile, type FileKind } from './report/exports/render';
 import { packageRoot, toolVersion } from './files/package-root';
 import { writeFileAtomic } from './files/write-atomic';
 import { probeBackendsInNewWorker } from './run/backends';
-import { defaultWorkerScriptPath } from './run/runner';
+import { compareHistoryRuns } from './history/compare';
+import { RunHistory } from './history/index';
+import { runSweep } from './sweep/run-sweep';
+import { readResults } from './sweep/results';
+import { sweepBaseDir, sweepHash, validateSweep } from './sweep/spec';
+import { sweepOverview } from './sweep/views';
+import { defaultWorkerScriptPath, RunWorker } from './run/runner';
+import { defaultVariantPath } from './compress/preview';
+import type { EngineTask, EngineTaskResult } from './run/tasks';
 
 export interface EngineOptions {
   workerScriptPath?: string;
@@ -74,6 +83,7 @@ export function engineEnv(options: EngineOptions = {}): EngineEnv & { demoDirs: 
     cacheDir,
     toolVersion: toolVersion(),
     samplePeriodMs: options.samplePeriodMs,
+    workspaceDir: options.workspaceDir ?? defaultWorkspaceDir(),
     demoDirs: {
       bundledDir: options.demoModelsDir ?? join(packageRoot(), 'resources', 'models'),
       generatedDir: join(cacheDir, 'models'),
@@ -156,6 +166,8 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const jobs = new Map<string, Job>();
   let backends: { at: number; value: Promise<BackendStatus[]> } | null = null;
   const sysfsRoot = options.sysfsRoot ?? sysfsRootFromEnv();
+  const history = new RunHistory(workspaceDir);
+  const sweeps = new Map<string, AbortController>();
   /** Runs exactly while devicesChanged has listeners. */
   let stopUsbWatch: (() => void) | null = null;
 
@@ -201,7 +213,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     const controller = new AbortController();
     const entry: Job = { controller };
     jobs.set(jobId, entry);
-    const outDir = join(workspaceDir, 'runs', `${new Date().toISOString().replace(/[:.]/g, '-')}-${jobId}`);
+    const outDir = history.runDir(`${new Date().toISOString().replace(/[:.]/g, '-')}-${jobId}`);
     // Not awaited: the call returns the id at once and the job reports through events.
     // The probe the app already ran (cached 30 s) spares the job its own.
     void listBackends().then((backends) => runProfileJob(env, { ...request, modelPath }, outDir, {
@@ -240,6 +252,99 @@ export function createEngine(options: EngineOptions = {}): Engine {
   }
 
 
+  /**
+   * A stored report is checked for the shape the views and exports need, not against today's full schema:
+   * a run recorded by an older edgescope stays openable.
+   */
+  function assertReportShape(value: unknown, what: string): asserts value is Report {
+    const r = value as Partial<Report> | null;
+    const ok = typeof r === 'object' && r !== null && r.schemaVersion === REPORT_SCHEMA_VERSION && Array.isArray(r.variants) && typeof r.model === 'object' && typeof r.settings === 'object';
+    if (!ok) throw new EdgescopeError('E_BAD_REQUEST', `${what}: report.json is not an edgescope report (schema v${REPORT_SCHEMA_VERSION})`);
+  }
+
+  /** A report opened from the history or a sweep becomes a finished job, so the report calls work on it. */
+  function adopt(jobId: string, report: Report): Report {
+    jobs.set(jobId, { controller: new AbortController(), report });
+    return report;
+  }
+
+  async function openRun(runId: string): Promise<Report> {
+    const report = await history.readReport(runId);
+    assertReportShape(report, `run ${runId}`);
+    return adopt(runId, report);
+  }
+
+  async function startSweep(request: SweepRequest): Promise<{ sweepId: string }> {
+    const outDir = resolve(request.outDir);
+    // An inline spec is saved beside its results, so the folder can be resumed like any sweep's.
+    const sweepFile = request.sweepFile !== undefined ? resolve(request.sweepFile) : join(outDir, 'sweep.json');
+    let parsed: unknown = request.spec;
+    if (parsed === undefined) {
+      try {
+        parsed = JSON.parse(readFileSync(sweepFile, 'utf8'));
+      } catch (err) {
+        throw new EdgescopeError('E_BAD_REQUEST', `cannot read the sweep file ${sweepFile}: ${(err as Error).message}`);
+      }
+    }
+    const validation = validateSweep(parsed, sweepBaseDir(sweepFile));
+    if (!validation.ok) throw new EdgescopeError('E_BAD_REQUEST', `${request.sweepFile !== undefined ? sweepFile : 'sweep'}: ${validation.errors.join('; ')}`);
+    // Refused now, in the reply, rather than as a failed sweep (and before an inline spec replaces sweep.json).
+    const earlier = readResults(outDir);
+    if (earlier && earlier.specHash !== sweepHash(validation.raw)) {
+      throw new EdgescopeError('E_BAD_REQUEST', `${outDir} holds results of a different sweep; choose another results folder`);
+    }
+    if (request.spec !== undefined) await writeFileAtomic(sweepFile, `${JSON.stringify(request.spec, null, 2)}\n`);
+    const sweepId = `sweep-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+    const controller = new AbortController();
+    sweeps.set(sweepId, controller);
+    const started = Date.now();
+    void runSweep(
+      env,
+      { sweepFile, spec: validation.spec, raw: validation.raw, outDir, retryFailed: request.retryFailed },
+      {
+        signal: controller.signal,
+        onProgress: (p) => {
+          const fraction = p.todo > 0 ? (p.done + p.cellFraction) / p.todo : 1;
+          // Remaining time from the pace so far; none until a little of the sweep is done.
+          const etaMs = fraction > 0.02 ? ((Date.now() - started) / fraction) * (1 - fraction) : null;
+          emit('sweepProgress', { sweepId, done: p.done, todo: p.todo, fraction, etaMs, cell: p.cell.key, message: p.message });
+        },
+      },
+    ).then(
+      () => emit('sweepDone', { sweepId, overview: sweepOverview(outDir) }),
+      (err: unknown) => emit('sweepFailed', { sweepId, error: toApiError(err) }),
+    ).finally(() => sweeps.delete(sweepId));
+    return { sweepId };
+  }
+
+  function openSweepCell(dir: string, key: string): { jobId: string; report: Report } {
+    const path = join(resolve(dir), 'cells', key, 'report.json');
+    let report: unknown;
+    try {
+      report = JSON.parse(readFileSync(path, 'utf8'));
+    } catch (err) {
+      throw new EdgescopeError('E_NOT_FOUND', `no readable report for cell ${key} at ${path}: ${(err as Error).message}`);
+    }
+    assertReportShape(report, `cell ${key}`);
+    const jobId = `cell-${createHash('sha256').update(path).digest('hex').slice(0, 20)}`;
+    return { jobId, report: adopt(jobId, report) };
+  }
+
+  // Compression previews and variants take seconds of synchronous CPU on large models: they run
+  // in a worker process kept for the session (restarted if it dies), never on the host's thread.
+  let taskWorker: Promise<RunWorker> | null = null;
+  async function inTaskWorker<T extends EngineTask>(task: T): Promise<EngineTaskResult<T['kind']>> {
+    const current = await (taskWorker ??= RunWorker.start(env.workerScriptPath)).catch((err: unknown) => {
+      taskWorker = null;
+      throw err;
+    });
+    try {
+      return await current.task(task);
+    } finally {
+      if (!current.alive) taskWorker = null;
+    }
+  }
+
   const handlers: { [M in ApiMethod]: (req: ApiCalls[M]['req']) => Promise<ApiCalls[M]['res']> } = {
     listDemoModels: async () =>
       DEMO_MODELS.map((spec): DemoModel => ({ id: spec.id, title: spec.title, description: spec.description, path: demoModelPath(spec, env.demoDirs) })),
@@ -265,6 +370,33 @@ export function createEngine(options: EngineOptions = {}): Engine {
     exportReport: async ({ jobId, format }) => exportReport(jobId, format),
     compareRuns: async ({ jobId, baseline, candidate }) => compareRunPair(finishedReport(jobId), baseline, candidate),
     listDevices: async () => collectDeviceInventory({ backends: await listBackends(), sysfsRoot }),
+    listRuns: async (filter) => history.list(filter),
+    openRun: async ({ runId }) => openRun(runId),
+    deleteRun: async ({ runId }) => {
+      jobs.delete(runId);
+      return { deleted: await history.delete(runId) };
+    },
+    compareHistoryRuns: async ({ baseline, candidate }) =>
+      compareHistoryRuns(
+        { ref: baseline, report: await history.readReport(baseline.runId) },
+        { ref: candidate, report: await history.readReport(candidate.runId) },
+      ),
+    startSweep: async (req) => startSweep(req),
+    cancelSweep: async ({ sweepId }) => {
+      const controller = sweeps.get(sweepId);
+      if (!controller || controller.signal.aborted) return { cancelled: false };
+      controller.abort();
+      return { cancelled: true };
+    },
+    readSweep: async ({ dir }) => sweepOverview(resolve(dir)),
+    openSweepCell: async ({ dir, key }) => openSweepCell(dir, key),
+    previewCompression: async ({ modelPath, recipe }) =>
+      inTaskWorker({ kind: 'previewCompression', modelPath: await resolveModelPath(modelPath, env.demoDirs), recipe }),
+    compressModel: async ({ modelPath, recipe, outPath }) => {
+      const model = await resolveModelPath(modelPath, env.demoDirs);
+      const out = outPath !== undefined ? resolve(outPath) : defaultVariantPath(join(workspaceDir, 'variants'), model, recipe);
+      return inTaskWorker({ kind: 'compressVariant', modelPath: model, recipe, outPath: out, workerScriptPath: env.workerScriptPath });
+    },
   };
 
   return {
@@ -287,7 +419,11 @@ export function createEngine(options: EngineOptions = {}): Engine {
       };
     },
     async dispose() {
+      const worker = await taskWorker?.catch(() => null);
+      taskWorker = null;
+      await worker?.dispose();
       for (const j of jobs.values()) j.controller.abort();
+      for (const s of sweeps.values()) s.abort();
       listeners.clear();
       stopUsbWatch?.();
       stopUsbWatch = null;

@@ -11,7 +11,7 @@ import { placementOf } from './analysis/placement';
 import type { SourceGraph } from './analysis/source-graph';
 import { latencyStats } from './analysis/stats';
 import type { ResolvedInput } from './model/inputs';
-import type { RunPhase, RunResult } from './run/messages';
+import type { RunPhase, RunResult, RunSpec } from './run/messages';
 import { RunWorker } from './run/runner';
 import { startSampler } from './trace/counters';
 import { aggregateOps, parseTrace, readTraceFile, traceClockOffsetUs } from './trace/ort-trace';
@@ -33,6 +33,13 @@ export interface MeasureArgs {
 }
 
 export async function measureRun(a: MeasureArgs): Promise<{ run: RunReport; result: RunResult }> {
+  const { result, counters } = await runSampled(a);
+  const { ops, spans } = result.profilePath ? await analyseTrace(result, a) : { ops: [], spans: [] };
+  return { run: runReportOf(a, result, { ops, spans, counters, placement: placementOf(ops, a.ep) }), result };
+}
+
+/** The run worker started for one run of `a` (plus `extra`), sampled from this process, then stopped. */
+export async function runSampled(a: MeasureArgs, extra: Partial<RunSpec> = {}): Promise<{ result: RunResult; counters: RunReport['counters'] }> {
   const worker = await RunWorker.start(a.workerScriptPath);
   const cancel = () => worker.cancel();
   a.signal?.addEventListener('abort', cancel);
@@ -44,6 +51,7 @@ export async function measureRun(a: MeasureArgs): Promise<{ run: RunReport; resu
       {
         modelPath: a.modelPath,
         ep: a.ep,
+        epOptions: a.settings.epOptions?.[a.ep],
         threads: a.settings.threads,
         graphOptimizationLevel: a.settings.graphOptimizationLevel,
         inputs: a.inputs,
@@ -55,6 +63,7 @@ export async function measureRun(a: MeasureArgs): Promise<{ run: RunReport; resu
         profileDir: a.staging,
         returnOutputs: true,
         clockOriginNs: a.clockOriginNs.toString(),
+        ...extra,
       },
       a.onPhase,
     );
@@ -63,11 +72,19 @@ export async function measureRun(a: MeasureArgs): Promise<{ run: RunReport; resu
     counters = await sampler.stop();
     await worker.dispose();
   }
+  return { result, counters };
+}
 
+/** The run's report from its worker result and analysed operators. */
+export function runReportOf(
+  a: MeasureArgs,
+  result: RunResult,
+  analysed: Pick<RunReport, 'ops' | 'spans' | 'counters' | 'placement'>,
+): RunReport {
+  const { ops } = analysed;
   const batch = a.inputs[0]?.dims[0] ?? 1;
-  const { ops, spans } = result.profilePath ? await analyseTrace(result, a) : { ops: [], spans: [] };
   const latencyMs = latencyStats(result.latenciesMs);
-  const run: RunReport = {
+  return {
     ep: a.ep,
     threads: a.settings.threads,
     batch,
@@ -81,18 +98,17 @@ export async function measureRun(a: MeasureArgs): Promise<{ run: RunReport; resu
     timedWindow: result.timedWindow,
     profiledRuns: result.profiledWindows,
     ops,
-    spans,
-    counters,
+    spans: analysed.spans,
+    counters: analysed.counters,
     totals: {
       opUs: ops.reduce((s, o) => s + o.durUs, 0),
       memoryUs: ops.reduce((s, o) => s + o.phases.memoryUs, 0),
       computeUs: ops.reduce((s, o) => s + o.phases.computeUs, 0),
       overheadUs: ops.reduce((s, o) => s + o.phases.overheadUs, 0),
     },
-    placement: placementOf(ops, a.ep),
+    placement: analysed.placement,
     ceilings: a.ceilings,
   };
-  return { run, result };
 }
 
 async function analyseTrace(result: RunResult, a: MeasureArgs): Promise<{ ops: OpReport[]; spans: TimelineSpan[] }> {
@@ -108,9 +124,11 @@ async function analyseTrace(result: RunResult, a: MeasureArgs): Promise<{ ops: O
     if (op.timing === 'host' && op.provider !== 'CPUExecutionProvider') {
       attribution.lowConfidence.push(`host-side dispatch time only: ${op.provider} runs asynchronously and reported no device time`);
     }
+    const sourceNode = a.sourceGraph.sourceNode(op.name, op.opType)?.name;
     return {
       name: op.name,
       opType: op.opType,
+      ...(sourceNode ? { sourceNode } : {}),
       provider: op.provider,
       durUs: op.durUs,
       timing: op.timing,

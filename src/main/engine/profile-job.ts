@@ -8,7 +8,7 @@
  */
 import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import type { JobStage, ProfileRequest } from '../../shared/api';
+import type { HistorySource, JobStage, ProfileRequest } from '../../shared/api';
 import { EdgescopeError } from '../../shared/errors';
 import {
   REPORT_SCHEMA_VERSION,
@@ -22,24 +22,34 @@ import {
 import { SourceGraph } from './analysis/source-graph';
 import { compareRuns } from './analysis/compare';
 import { measureRun } from './measure-run';
-import { compareOutputs } from './analysis/verify';
+import { compareOutputs, verifyOnInputSet } from './analysis/verify';
+import { readInputSet } from './model/input-set';
 import { prunableLayerSparsity, pruneModel } from './compress/prune';
+import { prepareGivenVariants, stageGivenVariant } from './compress/profile-variants';
 import { ceilingsFor } from './machine/ceilings';
+import { collectEnvironment } from './machine/environment';
 import { lastLevelCacheBytes, machineInventory } from './machine/machine-info';
 import { resolveInputs } from './model/inputs';
 import { readModel, writeModel } from './model/onnx-io';
 import { summarizeModel } from './model/summary';
 import { writeReportFiles } from './report/report-writer';
+import { recordInHistory } from './history/record';
 import { probeBackends, requireBackends } from './run/backends';
 import type { OutputTensor, RunPhase } from './run/messages';
 import { RunWorker } from './run/runner';
+import { validateEpOptions } from './run/ep-options';
 import { DEFAULT_SAMPLE_PERIOD_MS } from './trace/counters';
+import { hybridMeasurer } from './sparse/hybrid/measure-hybrid';
+import type { HybridRunInfo } from './sparse/hybrid/messages';
+import { checkSparseRequest, hybridReport, hybridVariantId } from './sparse/hybrid/variant';
 
 export interface EngineEnv {
   workerScriptPath: string;
   cacheDir: string;
   toolVersion: string;
   samplePeriodMs?: number;
+  /** The workspace whose run history records every finished job (history/); none: not recorded. */
+  workspaceDir?: string;
 }
 
 export interface JobHooks {
@@ -48,12 +58,18 @@ export interface JobHooks {
   onProgress?: (stage: JobStage, fraction: number, message: string) => void;
   signal?: AbortSignal;
   commandLine?: string[];
+  /** Who runs the job, for the history (default: 'cli' with a command line, else 'app'). */
+  historySource?: HistorySource;
 }
 
 export interface ProfileJobResult {
   report: Report;
   outDir: string;
   files: { report: string; html: string; trace: string; models: string[] };
+  /** The job's id in the run history, when it was recorded there. */
+  historyId?: string;
+  /** Why recording in the history failed (the job's own output is complete regardless). */
+  historyError?: string;
 }
 
 export const DEFAULTS = {
@@ -77,6 +93,8 @@ interface Variant {
   fileBytes: number;
   sha256: string;
   weightBytes: number;
+  /** For a `pruned-S+sparse` variant: the pruned variant it runs hybrid (ORT + sparse kernels). */
+  hybridOf?: string;
 }
 
 export function variantId(sparsity: number): string {
@@ -113,10 +131,20 @@ export async function runProfileJob(env: EngineEnv, request: ProfileRequest, out
     pruneSparsities: [...new Set(request.prune ?? [])],
     pruneScope: request.pruneScope ?? 'layer',
     samplePeriodMs: env.samplePeriodMs ?? DEFAULT_SAMPLE_PERIOD_MS,
+    ...(request.sparse ? { sparse: true } : {}),
+    ...(request.sparseLayers && Object.keys(request.sparseLayers).length > 0 ? { sparseLayers: request.sparseLayers } : {}),
+    ...(request.epOptions && Object.keys(request.epOptions).length > 0
+      ? { epOptions: validateEpOptions(request.epOptions, request.eps ?? [...DEFAULTS.eps]) }
+      : {}),
   };
   for (const s of settings.pruneSparsities) {
     if (!(s >= 0 && s < 1)) throw new EdgescopeError('E_BAD_REQUEST', `sparsity ${s} is outside [0, 1)`);
   }
+  checkSparseRequest(settings, loaded.proto);
+  // --data: samples to verify variants on, checked before anything runs or is written.
+  const inputSet = request.dataPath ? readInputSet(resolve(request.dataPath), model.inputs) : undefined;
+  // --variant files and the --recipe variant: read and built now, written only with the job's output.
+  const givenVariants = await prepareGivenVariants(request, loaded.proto, modelPath, settings.pruneSparsities.map(variantId));
   const inputs = resolveInputs(model.inputs, {
     batch: settings.batch,
     dims: settings.dims,
@@ -196,8 +224,11 @@ export async function runProfileJob(env: EngineEnv, request: ProfileRequest, out
         sha256: written.sha256,
         weightBytes: model.weightBytes,
       });
+      if (settings.sparse) variants.push({ ...variants.at(-1)!, id: hybridVariantId(id), hybridOf: id });
       throwIfCancelled(signal);
     }
+
+    for (const given of givenVariants) variants.push(await stageGivenVariant(given, staging, stem, outDir));
 
     // 4. Runs: each variant on each EP in a fresh worker, sampled from here.
     const total = variants.length * settings.eps.length;
@@ -205,6 +236,7 @@ export async function runProfileJob(env: EngineEnv, request: ProfileRequest, out
     const runReports = new Map<string, RunReport>();
     const outputs = new Map<string, OutputTensor[]>();
     const failures = new Map<string, { ep: string; error: string }[]>();
+    const hybridRuns = new Map<string, HybridRunInfo>();
     const warnings: string[] = [];
     let index = 0;
     for (const ep of settings.eps) {
@@ -214,7 +246,7 @@ export async function runProfileJob(env: EngineEnv, request: ProfileRequest, out
         const label = `${variant.id} on ${ep}`;
         progress('run', base, `running ${label}`);
         try {
-          const { run, result } = await measureRun({
+          const { run, result } = await (variant.hybridOf ? hybridMeasurer(settings.sparseLayers) : measureRun)({
             workerScriptPath: env.workerScriptPath,
             modelPath: variant.modelPath,
             ep,
@@ -230,6 +262,7 @@ export async function runProfileJob(env: EngineEnv, request: ProfileRequest, out
           });
           runReports.set(`${variant.id}@${ep}`, run);
           if (result.outputs) outputs.set(`${variant.id}@${ep}`, result.outputs);
+          if (result.hybrid) hybridRuns.set(`${variant.id}@${ep}`, result.hybrid);
         } catch (err) {
           if (err instanceof EdgescopeError && err.code === 'E_CANCELLED') throw err;
           // The dense run on the first EP is the baseline of everything: its failure is the job's.
@@ -245,6 +278,19 @@ export async function runProfileJob(env: EngineEnv, request: ProfileRequest, out
 
     // 5. Analysis across runs: verification against dense, comparisons.
     progress('analyse', 0.9, 'comparing variants');
+    const verifiedOnData = inputSet
+      ? await verifyOnInputSet({
+          workerScriptPath: env.workerScriptPath,
+          baseline: { id: 'dense', modelPath },
+          candidates: variants.filter((v) => v.id !== 'dense' && !v.hybridOf),
+          declared: model.inputs,
+          set: inputSet,
+          dataPath: resolve(request.dataPath!),
+          ep: settings.eps[0],
+          threads: settings.threads,
+          signal,
+        })
+      : undefined;
     const variantReports: VariantReport[] = variants.map((v) => {
       const runs = settings.eps.flatMap((ep) => runReports.get(`${v.id}@${ep}`) ?? []);
       const report: VariantReport = {
@@ -258,10 +304,14 @@ export async function runProfileJob(env: EngineEnv, request: ProfileRequest, out
         layers: v.layers,
         runs,
         failures: failures.get(v.id) ?? [],
+        ...(v.hybridOf
+          ? { hybrid: hybridReport(v.hybridOf, settings.eps.map((ep) => hybridRuns.get(`${v.id}@${ep}`)), failures.get(v.id) ?? []) }
+          : {}),
       };
       if (v.id !== 'dense') {
         const ep = settings.eps.find((e) => outputs.has(`dense@${e}`) && outputs.has(`${v.id}@${e}`));
         if (ep) report.verification = compareOutputs(outputs.get(`dense@${ep}`)!, outputs.get(`${v.id}@${ep}`)!, 'dense', ep);
+        report.verification = verifiedOnData?.get(v.id) ?? report.verification;
       }
       return report;
     });
@@ -288,6 +338,11 @@ export async function runProfileJob(env: EngineEnv, request: ProfileRequest, out
       variants: variantReports,
       comparisons,
       warnings,
+      environment: collectEnvironment({
+        onnxruntimeVersion: onnxruntimeVersion(),
+        eps: settings.eps,
+        modelSha256: Object.fromEntries(variantReports.map((v) => [v.id, v.modelSha256])),
+      }),
     };
 
     // 6. Output, all or nothing.
@@ -295,16 +350,28 @@ export async function runProfileJob(env: EngineEnv, request: ProfileRequest, out
     throwIfCancelled(signal);
     const files = await writeReportFiles(outDir, report);
     const models: string[] = [];
-    for (const v of variants.slice(1)) {
+    for (const v of variants.slice(1).filter((v) => !v.hybridOf)) {
       await rename(v.modelPath, v.finalPath);
       models.push(v.finalPath);
     }
+    const history = await recordJob(env, hooks, outDir, report);
     progress('report', 1, 'done');
-    return { report, outDir: resolve(outDir), files: { ...files, models } };
+    return { report, outDir: resolve(outDir), files: { ...files, models }, ...history };
   } finally {
     signal?.removeEventListener('abort', cancelService);
     await service?.dispose();
     if (staging) await rm(staging, { recursive: true, force: true });
+  }
+}
+
+/** A finished job into the workspace's history; a failure there is reported, never the job's failure. */
+async function recordJob(env: EngineEnv, hooks: JobHooks, outDir: string, report: Report): Promise<{ historyId?: string; historyError?: string }> {
+  if (!env.workspaceDir) return {};
+  try {
+    const entry = await recordInHistory(env.workspaceDir, outDir, report, hooks.historySource ?? (hooks.commandLine ? 'cli' : 'app'));
+    return { historyId: entry.id };
+  } catch (err) {
+    return { historyError: err instanceof Error ? err.message : String(err) };
   }
 }
 

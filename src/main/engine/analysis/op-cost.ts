@@ -158,3 +158,23 @@ export function opCost(k: KernelEvent, sourceWeight?: number[]): OpCost {
     integer: INTEGER_OPS.has(k.opType),
   };
 }
+
+/**
+ * A sparse-kernel layer of a hybrid run (sparse/hybrid): exact bytes, not a dense model's.
+ * FLOPs count only the nonzeros' multiply-adds (2 * nnz * batch); parameters are the stored
+ * matrix as the kernel streams it (SparseMatrix.bytes) plus the bias; activations and outputs
+ * are the dense fp32 input and output.
+ */
+export function sparseOpCost(s: { nnz: number; batch: number; rows: number; cols: number; matrixBytes: number; biasBytes: number }): OpCost {
+  const parameterBytes = s.matrixBytes + s.biasBytes;
+  const activationBytes = s.batch * s.cols * 4;
+  const outputBytes = s.batch * s.rows * 4;
+  return {
+    flops: 2 * s.nnz * s.batch,
+    parameterBytes,
+    activationBytes,
+    outputBytes,
+    bytes: parameterBytes + activationBytes + outputBytes,
+    integer: false,
+  };
+}

@@ -37,11 +37,14 @@ const ceilings = object({
 
 const tensorInfo = object({ name: str, dtype: str, shape: array({ anyOf: [num, str, { type: 'null' }] }) });
 
-const latency = object({
-  median: nonNeg, mean: nonNeg, p90: nonNeg, p99: nonNeg, min: nonNeg, max: nonNeg, stddev: nonNeg,
-  n: { type: 'integer', minimum: 1 },
-  ci95: pair,
-});
+const latency = object(
+  {
+    median: nonNeg, mean: nonNeg, p90: nonNeg, p99: nonNeg, min: nonNeg, max: nonNeg, stddev: nonNeg,
+    n: { type: 'integer', minimum: 1 },
+    ci95: pair,
+  },
+  { warmupDiscarded: int, steady: bool, outlierRuns: array(int) },
+);
 
 const phases = object({ memoryUs: nonNeg, computeUs: nonNeg, overheadUs: nonNeg, stallUs: nonNeg });
 
@@ -54,6 +57,10 @@ const op = object({
   memoryLevel: { enum: ['dram', 'cache'] },
   eta: nullable(nonNeg),
   lowConfidence: array(str),
+}, {
+  sourceNode: str,
+  vendorOpType: str,
+  sparse: object({ format: str, rows: int, cols: int, nnz: int, batch: int, matrixBytes: nonNeg }),
 });
 
 const counter = {
@@ -96,7 +103,30 @@ const verification = object({
   cosine: { type: 'number', minimum: -1.000001, maximum: 1.000001 },
   top1Agreement: { type: 'number', minimum: 0, maximum: 1 },
   comparedOutputs: array(str), samples: int,
+}, {
+  top5Agreement: { type: 'number', minimum: 0, maximum: 1 },
+  inputs: { enum: ['random', 'input-set'] },
+  dataPath: str,
+  baselineAccuracy: { type: 'number', minimum: 0, maximum: 1 },
+  candidateAccuracy: { type: 'number', minimum: 0, maximum: 1 },
 });
+
+const hybrid = object(
+  {
+    baseVariant: str,
+    mode: { enum: ['hybrid', 'ort-fallback', 'unavailable'] },
+    kernelBuildInfo: { type: 'object', additionalProperties: str },
+    steps: array(object({ kind: { enum: ['ort', 'sparse'] }, name: str, nodes: array(str) })),
+    decisions: array(object({
+      node: str, opType: str, rows: int, cols: int, density: { type: 'number', minimum: 0, maximum: 1 }, batch: int,
+      choice: { enum: ['sparse', 'dense'] }, forced: bool, denseUs: nullable(nonNeg), sparseUs: nullable(nonNeg), reason: str,
+    })),
+    rejected: array(object({ node: str, opType: str, reason: str })),
+    wholeModelCheck: nullable(object({ hybridUs: nonNeg, ortUs: nonNeg })),
+    check: nullable(object({ maxAbsError: nonNeg, maxRelError: nonNeg, comparedOutputs: array(str) })),
+  },
+  { reason: str },
+);
 
 const variant = object(
   {
@@ -112,19 +142,37 @@ const variant = object(
     runs: array(run),
     failures: array(object({ ep: str, error: str })),
   },
-  { verification },
+  { verification, hybrid },
 );
 
 const opComparison = object({
   name: str, opType: str, baselineDurUs: nullable(nonNeg), candidateDurUs: nullable(nonNeg),
   baselinePhases: nullable(phases), candidatePhases: nullable(phases), speedup: nullable(nonNeg),
-});
+}, { sourceNode: str, candidateName: str });
 
 const comparison = object({
   baseline: str, candidate: str, ep: str, baselineEp: str,
   batch: { type: 'integer', minimum: 1 }, threads: { type: 'integer', minimum: 1 },
   baselineMedianMs: nonNeg, candidateMedianMs: nonNeg, speedupMedian: nonNeg, ci95: pair, significant: bool,
   baselineFileBytes: nonNeg, candidateFileBytes: nonNeg, ops: array(opComparison),
+}, {
+  mannWhitney: object({ u: nonNeg, p: { type: 'number', minimum: 0, maximum: 1 }, method: { enum: ['exact', 'normal'] } }),
+});
+
+/** A reading, or the reason it could not be read. */
+const orUnavailable = (s: Schema): Schema => ({ anyOf: [s, { type: 'string', pattern: '^unavailable: ' }] });
+
+const environment = object({
+  collectedAt: str,
+  cpuGovernor: str,
+  cpuFrequencyMhz: object({ current: orUnavailable(nonNeg), min: orUnavailable(nonNeg), max: orUnavailable(nonNeg) }),
+  temperatures: orUnavailable(array(object({ sensor: str, celsius: num }))),
+  powerSource: { anyOf: [{ enum: ['ac', 'battery'] }, { type: 'string', pattern: '^unavailable: ' }] },
+  onnxruntimeVersion: str,
+  eps: array(str),
+  gpuDrivers: orUnavailable(array(str)),
+  vulkanDrivers: orUnavailable(array(str)),
+  modelSha256: { type: 'object', additionalProperties: { type: 'string', pattern: '^[0-9a-f]{64}$' } },
 });
 
 export const REPORT_JSON_SCHEMA: Schema = {
@@ -156,6 +204,10 @@ export const REPORT_JSON_SCHEMA: Schema = {
       inputValues: { type: 'object', additionalProperties: num }, warmupRuns: int, timedRuns: int, minTimeMs: nonNeg,
       profiledRuns: int, graphOptimizationLevel: { enum: ['disabled', 'basic', 'extended', 'all'] }, seed: int,
       pruneSparsities: array({ type: 'number', minimum: 0, exclusiveMaximum: 1 }), pruneScope: { enum: ['layer', 'global'] }, samplePeriodMs: { type: 'number', exclusiveMinimum: 0 },
+    }, {
+      epOptions: { type: 'object', additionalProperties: { type: 'object', additionalProperties: { anyOf: [num, bool, str, array(str)] } } },
+      sparse: bool,
+      sparseLayers: { type: 'object', additionalProperties: { enum: ['sparse', 'dense'] } },
     }),
     backends: array({
       ...object({ ep: str, available: bool, bundled: bool }, { reason: str }),
@@ -165,6 +217,9 @@ export const REPORT_JSON_SCHEMA: Schema = {
     variants: array(variant, { minItems: 1 }),
     comparisons: array(comparison),
     warnings: array(str),
+  }, {
+    environment,
+    source: object({ kind: { const: 'imported' }, tool: str, format: str, files: array(str), device: str, launched: bool }),
   }),
 };
 

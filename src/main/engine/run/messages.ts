@@ -7,11 +7,16 @@
  */
 import type { ApiError } from '../../../shared/api';
 import type { GraphOptimizationLevel, RunWindow } from '../../../shared/report';
+import type { EngineTask } from './tasks';
 import type { ResolvedInput } from '../model/inputs';
+import type { HybridRunInfo, HybridSpec } from '../sparse/hybrid/messages';
+import type { EpOptionValues } from './ep-options';
 
 export interface RunSpec {
   modelPath: string;
   ep: string;
+  /** Validated options of this EP (ep-options.ts); none: ORT's defaults. */
+  epOptions?: EpOptionValues;
   threads: number;
   graphOptimizationLevel: GraphOptimizationLevel;
   inputs: ResolvedInput[];
@@ -27,8 +32,12 @@ export interface RunSpec {
   profileDir: string;
   /** Send back the first run's outputs (for verification against another variant). */
   returnOutputs: boolean;
+  /** Given float32 input data by input name, used instead of generated data (calibration samples). */
+  feeds?: Record<string, { dims: number[]; data: Float32Array }>;
   /** hrtime (ns, as a decimal string: bigint does not cross every transport) that is t = 0. */
   clockOriginNs: string;
+  /** Run the model hybrid: ORT segments + sparse kernels for pruned layers (sparse/hybrid). */
+  hybrid?: HybridSpec;
 }
 
 export interface OutputTensor {
@@ -50,6 +59,8 @@ export interface RunResult {
   /** Path of ORT's profile JSON, when profiledRuns > 0. */
   profilePath?: string;
   outputs?: OutputTensor[];
+  /** Present for hybrid runs: the plan, the sparse layers and the segments' profiles. */
+  hybrid?: HybridRunInfo;
 }
 
 export interface ProbeResult {
@@ -60,7 +71,8 @@ export interface ProbeResult {
 
 export type ToWorker =
   | { type: 'run'; id: number; spec: RunSpec }
-  | { type: 'probe'; id: number; eps: string[]; probeModelPath: string };
+  | { type: 'probe'; id: number; eps: string[]; probeModelPath: string }
+  | { type: 'task'; id: number; task: EngineTask };
 
 export type RunPhase = 'session' | 'first-run' | 'warmup' | 'timed' | 'profiled';
 
@@ -69,4 +81,5 @@ export type FromWorker =
   | { type: 'progress'; id: number; phase: RunPhase; done: number; total: number }
   | { type: 'run-result'; id: number; result: RunResult }
   | { type: 'probe-result'; id: number; results: ProbeResult[] }
+  | { type: 'task-result'; id: number; result: unknown }
   | { type: 'error'; id: number; error: ApiError };

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { EdgescopeError, fromApiError } from '../../../shared/errors';
 import { packageRoot } from '../files/package-root';
 import type { FromWorker, ProbeResult, RunPhase, RunResult, RunSpec, ToWorker } from './messages';
+import type { EngineTask, EngineTaskResult } from './tasks';
 
 /** The compiled worker script: beside this file when compiled, else in the package's dist. */
 export function defaultWorkerScriptPath(): string {
@@ -76,6 +77,11 @@ export class RunWorker {
     });
   }
 
+  /** False once the process has exited (crashed, killed or disposed). */
+  get alive(): boolean {
+    return this.exitError === null;
+  }
+
   get pid(): number {
     return this.child.pid ?? -1;
   }
@@ -86,6 +92,11 @@ export class RunWorker {
 
   probe(eps: string[], probeModelPath: string): Promise<ProbeResult[]> {
     return this.request({ type: 'probe', id: this.nextId++, eps, probeModelPath }) as Promise<ProbeResult[]>;
+  }
+
+  /** Engine work too slow for the caller's thread (see tasks.ts). */
+  task<T extends EngineTask>(task: T): Promise<EngineTaskResult<T['kind']>> {
+    return this.request({ type: 'task', id: this.nextId++, task }) as Promise<EngineTaskResult<T['kind']>>;
   }
 
   /** Cancel whatever runs: kill the process; pending requests reject with E_CANCELLED. */
@@ -125,6 +136,10 @@ export class RunWorker {
       case 'probe-result':
         this.pending.delete(m.id);
         p.resolve(m.results);
+        return;
+      case 'task-result':
+        this.pending.delete(m.id);
+        p.resolve(m.result);
         return;
       case 'error':
         this.pending.delete(m.id);

@@ -14,7 +14,10 @@ import { SeededRandom } from '../../../shared/random';
 import { generateInputData } from '../model/inputs';
 import type { FromWorker, OutputTensor, ProbeResult, RunResult, RunSpec, ToWorker } from './messages';
 import { knownEp } from './ep-names';
+import { ortProviderEntry } from './ep-options';
 import { condenseOrtError } from './ort-errors';
+import { runHybrid } from '../sparse/hybrid/worker-run';
+import { runEngineTask } from './tasks';
 
 function send(message: FromWorker): void {
   process.send?.(message);
@@ -28,7 +31,7 @@ const ORT_OPT_LEVEL = { disabled: 'disabled', basic: 'basic', extended: 'extende
 
 function sessionOptions(spec: RunSpec, profile: boolean): ort.InferenceSession.SessionOptions {
   return {
-    executionProviders: [spec.ep],
+    executionProviders: [ortProviderEntry(spec.ep, spec.epOptions) as ort.InferenceSession.ExecutionProviderConfig],
     intraOpNumThreads: spec.threads,
     interOpNumThreads: 1,
     graphOptimizationLevel: ORT_OPT_LEVEL[spec.graphOptimizationLevel],
@@ -39,6 +42,9 @@ function sessionOptions(spec: RunSpec, profile: boolean): ort.InferenceSession.S
 }
 
 function makeFeeds(spec: RunSpec): Record<string, ort.Tensor> {
+  if (spec.feeds) {
+    return Object.fromEntries(Object.entries(spec.feeds).map(([name, t]) => [name, new ort.Tensor('float32', t.data, t.dims)]));
+  }
   const rng = new SeededRandom(spec.seed);
   const feeds: Record<string, ort.Tensor> = {};
   for (const input of spec.inputs) {
@@ -190,10 +196,19 @@ process.on('message', (message: ToWorker) => {
   const handle = async (): Promise<void> => {
     switch (message.type) {
       case 'run':
-        send({ type: 'run-result', id: message.id, result: await run(message.id, message.spec) });
+        send({
+          type: 'run-result',
+          id: message.id,
+          result: message.spec.hybrid
+            ? await runHybrid(message.spec, (phase, done, total) => send({ type: 'progress', id: message.id, phase, done, total }))
+            : await run(message.id, message.spec),
+        });
         return;
       case 'probe':
         send({ type: 'probe-result', id: message.id, results: await probe(message.eps, message.probeModelPath) });
+        return;
+      case 'task':
+        send({ type: 'task-result', id: message.id, result: await runEngineTask(message.task) });
         return;
       default: {
         const unknown: never = message;
