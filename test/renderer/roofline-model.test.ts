@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fractionOfRoof, roofAt, rooflineModel } from '../../src/renderer/src/charts/roofline-model';
+import { fractionOfRoof, rooflineModel } from '../../src/renderer/src/charts/roofline-model';
+import { roofAt } from '../../src/shared/roofline';
 import { buildTimelineData, type TimelineLane } from '../../src/renderer/src/charts/timeline-data';
 import type { Ceilings, OpReport, RunReport } from '../../src/shared/report';
 import { buildSampleReport } from '../fixtures/reports/sample-report';

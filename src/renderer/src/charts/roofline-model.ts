@@ -7,10 +7,8 @@
  * bandwidth, last-level-cache streaming bandwidth, and the best fp32 GEMM rate. An op above a roof is not
  * an error: its bytes are logical bytes moved, and caches may serve them faster than the roof assumes.
  */
-import type { Ceilings } from '../../../shared/report';
+import { opPosition, roofAt, rooflineDomains, roofsOf, type Roof } from '../../../shared/roofline';
 import type { TimelineLane } from './timeline-data';
-
-export type MemoryLevel = 'dram' | 'cache';
 
 export interface RooflinePoint {
   laneKey: string;
@@ -27,17 +25,6 @@ export interface RooflinePoint {
   bound: 'memory' | 'compute' | 'unknown';
 }
 
-export interface Roof {
-  /** The ceilings' EP and thread count: the runs it bounds. */
-  ep: string;
-  threads: number;
-  level: MemoryLevel;
-  bandwidthBytesPerSec: number;
-  peakFlopsPerSec: number;
-  /** Intensity where the sloped roof meets the flat one: peak / bandwidth. */
-  ridgeIntensity: number;
-}
-
 export interface RooflineModel {
   points: RooflinePoint[];
   roofs: Roof[];
@@ -49,26 +36,6 @@ export interface RooflineModel {
   yDomain: [number, number];
 }
 
-/** The roof of a level at an intensity: what the machine could reach there. */
-export function roofAt(roof: Pick<Roof, 'bandwidthBytesPerSec' | 'peakFlopsPerSec'>, intensity: number): number {
-  return Math.min(roof.peakFlopsPerSec, roof.bandwidthBytesPerSec * intensity);
-}
-
-function roofsOf(ceilings: Ceilings): Roof[] {
-  const levels: [MemoryLevel, number][] = [
-    ['dram', ceilings.memoryBandwidthBytesPerSec],
-    ['cache', ceilings.cacheBandwidthBytesPerSec],
-  ];
-  return levels
-    .filter(([, bw]) => bw > 0 && ceilings.peakFlopsPerSec > 0)
-    .map(([level, bw]) => ({ ep: ceilings.ep, threads: ceilings.threads, level, bandwidthBytesPerSec: bw, peakFlopsPerSec: ceilings.peakFlopsPerSec, ridgeIntensity: ceilings.peakFlopsPerSec / bw }));
-}
-
-/** Powers of ten around [lo, hi], so log axes start and end on a decade. */
-function decades(lo: number, hi: number): [number, number] {
-  return [10 ** Math.floor(Math.log10(lo)), 10 ** Math.ceil(Math.log10(hi))];
-}
-
 export function rooflineModel(lanes: readonly TimelineLane[]): RooflineModel {
   const points: RooflinePoint[] = [];
   let omitted = 0;
@@ -76,28 +43,16 @@ export function rooflineModel(lanes: readonly TimelineLane[]): RooflineModel {
   for (const lane of lanes) {
     for (const roof of roofsOf(lane.run.ceilings)) roofs.set(`${roof.ep}/${roof.threads}/${roof.level}`, roof);
     lane.run.ops.forEach((op, opIndex) => {
-      if (op.flops === null || op.flops <= 0 || op.intensity === null || op.intensity <= 0 || !(op.durUs > 0)) {
+      const position = opPosition(op);
+      if (!position) {
         omitted++;
         return;
       }
-      points.push({
-        laneKey: lane.key,
-        variantId: lane.variantId,
-        ep: lane.ep,
-        opIndex,
-        name: op.name,
-        opType: op.opType,
-        intensity: op.intensity,
-        flopsPerSec: op.flops / (op.durUs * 1e-6),
-        bound: op.bound,
-      });
+      points.push({ laneKey: lane.key, variantId: lane.variantId, ep: lane.ep, opIndex, name: op.name, opType: op.opType, ...position, bound: op.bound });
     });
   }
   const roofList = [...roofs.values()];
-  const xs = [...points.map((p) => p.intensity), ...roofList.map((r) => r.ridgeIntensity)];
-  const ys = [...points.map((p) => p.flopsPerSec), ...roofList.map((r) => r.peakFlopsPerSec)];
-  const xDomain: [number, number] = xs.length > 0 ? decades(Math.min(...xs) / 2, Math.max(...xs) * 2) : [0.01, 100];
-  const yDomain: [number, number] = ys.length > 0 ? decades(Math.min(...ys) / 2, Math.max(...ys) * 2) : [1e6, 1e12];
+  const { xDomain, yDomain } = rooflineDomains(points, roofList);
   return { points, roofs: roofList, variants: [...new Set(lanes.map((l) => l.variantId))], omitted, xDomain, yDomain };
 }
 

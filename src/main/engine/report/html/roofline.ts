@@ -3,9 +3,10 @@
  * (FLOP per byte, FLOP / median time) on log-log axes, one colour and marker per variant so dense and
  * compressed sit side by side, under the roofs of the runs' ceilings, min(peak, bandwidth x intensity),
  * DRAM solid and last-level cache dashed. The app draws the same chart interactively
- * (src/renderer/src/charts/Roofline.svelte, whose model in roofline-model.ts this mirrors).
+ * (src/renderer/src/charts/Roofline.svelte); both take their geometry from src/shared/roofline.ts.
  */
-import type { Ceilings, Report } from '../../../../shared/report';
+import type { Report } from '../../../../shared/report';
+import { opPosition, roofAt, rooflineDomains, roofsOf, type Roof } from '../../../../shared/roofline';
 import { formatBandwidth, formatFlopRate } from './format';
 import { html, SafeHtml } from './safe-html';
 import { variantRuns } from './variant-runs';
@@ -18,24 +19,11 @@ const VARIANT_COLORS = ['#1f5f99', '#c0392b', '#2a9d8f', '#8e5bb5', '#b08a1e', '
 /** Marker paths centred on 0,0, about 9 px across: circle, triangle, diamond, square. */
 const MARKERS = ['M4.5,0A4.5,4.5,0,1,1,-4.5,0A4.5,4.5,0,1,1,4.5,0Z', 'M0,-5.5L5,3.2L-5,3.2Z', 'M0,-5.5L4,0L0,5.5L-4,0Z', 'M-4,-4H4V4H-4Z'];
 
-interface Roof {
-  level: 'dram' | 'cache';
-  bandwidthBytesPerSec: number;
-  peakFlopsPerSec: number;
-  ceilings: Ceilings;
-}
-
 interface Point {
   variant: number;
   label: string;
   intensity: number;
   flopsPerSec: number;
-}
-
-const roofAt = (roof: Roof, intensity: number): number => Math.min(roof.peakFlopsPerSec, roof.bandwidthBytesPerSec * intensity);
-
-function decades(lo: number, hi: number): [number, number] {
-  return [10 ** Math.floor(Math.log10(lo)), 10 ** Math.ceil(Math.log10(hi))];
 }
 
 /** A log10 scale from `domain` onto `range`. */
@@ -50,19 +38,15 @@ export function renderRoofline(report: Report): SafeHtml {
   const roofs = new Map<string, Roof>();
   const points: Point[] = [];
   for (const { label, variant, run } of runs) {
-    const c = run.ceilings;
-    for (const [level, bw] of [['dram', c.memoryBandwidthBytesPerSec], ['cache', c.cacheBandwidthBytesPerSec]] as const) {
-      if (bw > 0 && c.peakFlopsPerSec > 0) roofs.set(`${c.ep}/${c.threads}/${level}`, { level, bandwidthBytesPerSec: bw, peakFlopsPerSec: c.peakFlopsPerSec, ceilings: c });
-    }
+    for (const roof of roofsOf(run.ceilings)) roofs.set(`${roof.ep}/${roof.threads}/${roof.level}`, roof);
     for (const op of run.ops) {
-      if (op.flops === null || !(op.flops > 0) || op.intensity === null || !(op.intensity > 0) || !(op.durUs > 0)) continue;
-      points.push({ variant: variants.indexOf(variant.id), label: `${op.name} (${op.opType}), ${label}`, intensity: op.intensity, flopsPerSec: op.flops / (op.durUs * 1e-6) });
+      const position = opPosition(op);
+      if (position) points.push({ variant: variants.indexOf(variant.id), label: `${op.name} (${op.opType}), ${label}`, ...position });
     }
   }
   if (points.length === 0) return html``;
   const roofList = [...roofs.values()];
-  const xDomain = decades(Math.min(...points.map((p) => p.intensity), ...roofList.map((r) => r.peakFlopsPerSec / r.bandwidthBytesPerSec)) / 2, Math.max(...points.map((p) => p.intensity), ...roofList.map((r) => r.peakFlopsPerSec / r.bandwidthBytesPerSec)) * 2);
-  const yDomain = decades(Math.min(...points.map((p) => p.flopsPerSec)) / 2, Math.max(...points.map((p) => p.flopsPerSec), ...roofList.map((r) => r.peakFlopsPerSec)) * 2);
+  const { xDomain, yDomain } = rooflineDomains(points, roofList);
   const x = logScale(xDomain, [MARGIN.left, WIDTH_PX - MARGIN.right]);
   const y = logScale(yDomain, [HEIGHT_PX - MARGIN.bottom, MARGIN.top]);
   const fixed = (v: number) => v.toFixed(1);
@@ -79,7 +63,7 @@ export function renderRoofline(report: Report): SafeHtml {
     const ridge = Math.min(Math.max(roof.peakFlopsPerSec / roof.bandwidthBytesPerSec, start), xDomain[1]);
     const d = [start, ridge, xDomain[1]].map((i, k) => `${k === 0 ? 'M' : 'L'}${fixed(x(i))},${fixed(y(roofAt(roof, i)))}`).join('');
     const name = roof.level === 'dram' ? 'DRAM' : 'last-level cache';
-    return html`<path class="rl-roof${roof.level === 'cache' ? ' rl-cache' : ''}" d="${d}"><title>${name} ${formatBandwidth(roof.bandwidthBytesPerSec)}, peak ${formatFlopRate(roof.peakFlopsPerSec)} (${roof.ceilings.ep}, ${roof.ceilings.threads} threads)</title></path>`;
+    return html`<path class="rl-roof${roof.level === 'cache' ? ' rl-cache' : ''}" d="${d}"><title>${name} ${formatBandwidth(roof.bandwidthBytesPerSec)}, peak ${formatFlopRate(roof.peakFlopsPerSec)} (${roof.ep}, ${roof.threads} threads)</title></path>`;
   });
   const marks = points.map(
     (p) =>
