@@ -5,6 +5,8 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { startBridge, type Bridge } from '../../src/main/bridge/bridge';
+import type { FakeEngine } from '../bridge/fake-engine';
 
 const CHROMIUM = '/usr/bin/chromium';
 /** dist/renderer, built by `npm run pretest` (npm run build:renderer). */
@@ -66,4 +68,28 @@ export async function hoverFirstSpan(page: Page, lane: number): Promise<{ box: {
     if (await tooltip.isVisible()) return { box, laneY };
   }
   throw new Error(`no span under the pointer along lane ${lane}`);
+}
+
+/** The app served by a bridge over a fake engine, with the demo job already run to completion. */
+export interface ProfiledFakeApp extends AppPage {
+  bridge: Bridge;
+  close(): Promise<void>;
+}
+
+export async function openProfiledFakeApp(engine: FakeEngine): Promise<ProfiledFakeApp> {
+  requirePrerequisites();
+  const bridge = await startBridge({ engine, staticDir: STATIC_DIR });
+  const app = await openApp(bridge.url);
+  await app.page.locator('[data-testid="demo-model"]').first().click();
+  await app.page.getByTestId('run-button').click();
+  await app.page.waitForSelector('[data-testid="job-status"][data-phase="done"]', { timeout: 60_000 });
+  return {
+    ...app,
+    bridge,
+    async close() {
+      await app.browser.close();
+      await bridge.close();
+      engine.dispose();
+    },
+  };
 }

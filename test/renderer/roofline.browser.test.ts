@@ -5,33 +5,22 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBridge, type Bridge } from '../../src/main/bridge/bridge';
 import { FakeEngine } from '../bridge/fake-engine';
 import { buildSampleReport } from '../fixtures/reports/sample-report';
-import { numberAttribute, openApp, requirePrerequisites, STATIC_DIR, type AppPage } from './browser-app';
+import { numberAttribute, openProfiledFakeApp, type ProfiledFakeApp } from './browser-app';
 
 describe('the roofline (fake engine)', () => {
   const engine = new FakeEngine({ stepMs: 5 });
   const report = buildSampleReport();
-  let bridge: Bridge;
-  let app: AppPage;
+  let app: ProfiledFakeApp;
   let page: Page;
 
   beforeAll(async () => {
-    requirePrerequisites();
-    bridge = await startBridge({ engine, staticDir: STATIC_DIR });
-    app = await openApp(bridge.url);
+    app = await openProfiledFakeApp(engine);
     page = app.page;
-    await page.locator('[data-testid="demo-model"]').first().click();
-    await page.getByTestId('run-button').click();
-    await page.waitForSelector('[data-testid="job-status"][data-phase="done"]', { timeout: 60_000 });
   });
 
-  afterAll(async () => {
-    await app?.browser.close();
-    await bridge?.close();
-    engine.dispose();
-  });
+  afterAll(() => app?.close());
 
   it('plots every modelled op of every run under the DRAM and cache roofs', async () => {
     const roofline = page.getByTestId('roofline');

@@ -7,34 +7,23 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syntheticTimelineReport } from '../../bench/timeline-fps';
-import { startBridge, type Bridge } from '../../src/main/bridge/bridge';
 import { FakeEngine } from '../bridge/fake-engine';
-import { numberAttribute, openApp, requirePrerequisites, STATIC_DIR, type AppPage } from './browser-app';
+import { numberAttribute, openProfiledFakeApp, type ProfiledFakeApp } from './browser-app';
 
 const SPANS = 100_000;
 
 describe('the timeline at scale (fake engine, 100,000 spans)', () => {
   const report = syntheticTimelineReport(SPANS);
   const engine = new FakeEngine({ stepMs: 5, buildReport: () => report });
-  let bridge: Bridge;
-  let app: AppPage;
+  let app: ProfiledFakeApp;
   let page: Page;
 
   beforeAll(async () => {
-    requirePrerequisites();
-    bridge = await startBridge({ engine, staticDir: STATIC_DIR });
-    app = await openApp(bridge.url);
+    app = await openProfiledFakeApp(engine);
     page = app.page;
-    await page.locator('[data-testid="demo-model"]').first().click();
-    await page.getByTestId('run-button').click();
-    await page.waitForSelector('[data-testid="job-status"][data-phase="done"]', { timeout: 60_000 });
   });
 
-  afterAll(async () => {
-    await app?.browser.close();
-    await bridge?.close();
-    engine.dispose();
-  });
+  afterAll(() => app?.close());
 
   it('draws every span with all runs in view, merged into at most a rectangle per pixel per lane', async () => {
     const timeline = page.getByTestId('timeline');
