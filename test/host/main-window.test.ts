@@ -9,7 +9,7 @@ import { RENDERER_CSP_HEADER } from '../../src/renderer/csp';
 type Listener = (...args: unknown[]) => unknown;
 
 const recorded = vi.hoisted(() => ({
-  windows: [] as { options: Record<string, unknown>; loadedUrl: string | null }[],
+  windows: [] as { options: Record<string, unknown>; loadedUrl: string | null; destroyed: boolean; printOptions: unknown }[],
   appListeners: new Map<string, Listener>(),
   ipcChannels: [] as string[],
   beforeRequest: null as null | ((details: { url: string }, callback: (response: { cancel: boolean }) => void) => void),
@@ -24,17 +24,26 @@ const recorded = vi.hoisted(() => ({
 vi.mock('electron', () => {
   class FakeWebContents {
     readonly mainFrame = { url: '' };
+    constructor(private readonly record: { printOptions: unknown }) {}
     send(): void {}
+    async printToPDF(options: unknown): Promise<Buffer> {
+      this.record.printOptions = options;
+      return Buffer.from('%PDF-1.4 fake');
+    }
     isDestroyed(): boolean {
       return false;
     }
   }
   class BrowserWindow {
-    readonly webContents = new FakeWebContents();
-    private readonly record: { options: Record<string, unknown>; loadedUrl: string | null };
+    readonly webContents: FakeWebContents;
+    private readonly record: (typeof recorded.windows)[number];
     constructor(options: Record<string, unknown>) {
-      this.record = { options, loadedUrl: null };
+      this.record = { options, loadedUrl: null, destroyed: false, printOptions: null };
+      this.webContents = new FakeWebContents(this.record);
       recorded.windows.push(this.record);
+    }
+    destroy(): void {
+      this.record.destroyed = true;
     }
     static getAllWindows(): unknown[] {
       return recorded.windows;
@@ -107,6 +116,20 @@ describe('the Electron host', () => {
     expect(recorded.engineOptions).toHaveLength(1);
     expect(String(recorded.engineOptions[0].workerScriptPath)).toMatch(/[\\/]run-worker\.js$/);
     expect(recorded.engineOptions[0].demoModelsDir).toBe('/repo/resources/models');
+  });
+
+  it("prints report PDFs with Electron's printToPDF in a hidden sandboxed window, then closes it", async () => {
+    const printPdf = recorded.engineOptions[0].printPdf as (html: string) => Promise<Uint8Array>;
+    const html = '<!doctype html><title>report</title><p>ops</p>';
+    const pdf = await printPdf(html);
+    expect(Buffer.from(pdf).toString()).toBe('%PDF-1.4 fake');
+    const printer = recorded.windows[1];
+    expect(printer.options).toMatchObject({ show: false, webPreferences: { contextIsolation: true, sandbox: true, nodeIntegration: false } });
+    expect((printer.options.webPreferences as Record<string, unknown>).preload).toBeUndefined();
+    expect(Buffer.from(printer.loadedUrl!.replace('data:text/html;base64,', ''), 'base64').toString()).toBe(html);
+    expect(printer.printOptions).toMatchObject({ printBackground: true });
+    expect(printer.destroyed).toBe(true);
+    recorded.windows.splice(1);
   });
 
   it('binds the engine to the IPC call channel', () => {

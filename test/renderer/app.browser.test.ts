@@ -179,6 +179,8 @@ describe('the app in Chromium, over the bridge, with the real engine', () => {
     ['tex', 'mlp-lenet-300-100.report.tex', /\\toprule/],
     ['csv', 'mlp-lenet-300-100.runs.csv', /^variant,ep,/],
     ['ops-csv', 'mlp-lenet-300-100.ops.csv', /^variant,ep,/],
+    // Printed by the engine's headless Chromium here (by Electron's printToPDF in the app).
+    ['pdf', 'mlp-lenet-300-100.report.pdf', /^%PDF-1\.\d/],
   ])('exports the report as %s', async (format, fileName, content) => {
     const download = page.waitForEvent('download');
     await page.getByTestId(`export-${format}`).click();

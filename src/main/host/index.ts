@@ -16,6 +16,23 @@ function rendererSource(): RendererSource {
   return { kind: 'file', indexUrl: pathToFileURL(join(__dirname, '..', 'renderer', 'index.html')).href };
 }
 
+/**
+ * Report HTML to PDF with Electron's own printer: a hidden, sandboxed window without preload or
+ * Node that loads the self-contained report (its scripts draw the charts first) and prints it.
+ */
+export async function printWithElectron(html: string): Promise<Uint8Array> {
+  const window = new BrowserWindow({
+    show: false,
+    webPreferences: { contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, spellcheck: false },
+  });
+  try {
+    await window.loadURL(`data:text/html;base64,${Buffer.from(html).toString('base64')}`);
+    return await window.webContents.printToPDF({ printBackground: true, pageSize: 'A4' });
+  } finally {
+    window.destroy();
+  }
+}
+
 function createAppEngine(): Engine {
   const userData = app.getPath('userData');
   return createEngine({
@@ -25,6 +42,7 @@ function createAppEngine(): Engine {
     cacheDir: join(userData, 'cache'),
     // Packaged builds carry the demo models as extra resources; from the repository they sit in resources/.
     demoModelsDir: app.isPackaged ? join(process.resourcesPath, 'models') : join(app.getAppPath(), 'resources', 'models'),
+    printPdf: printWithElectron,
   });
 }
 

@@ -5,7 +5,8 @@
  */
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { EdgescopeError } from '../../../../shared/errors';
@@ -29,6 +30,18 @@ export function findChromium(env: NodeJS.ProcessEnv = process.env): string | nul
     for (const name of BROWSER_NAMES) if (executable(join(dir, name))) return join(dir, name);
   }
   return null;
+}
+
+/** Prints an HTML document to PDF bytes with the headless browser (the engine's default PDF printer). */
+export async function printHtmlWithChromium(html: string): Promise<Uint8Array> {
+  const dir = await mkdtemp(join(tmpdir(), 'edgescope-pdf-'));
+  try {
+    await writeFile(join(dir, 'report.html'), html);
+    await htmlToPdf(join(dir, 'report.html'), join(dir, 'report.pdf'));
+    return await readFile(join(dir, 'report.pdf'));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 export async function htmlToPdf(htmlPath: string, pdfPath: string, browser = findChromium()): Promise<void> {
