@@ -26,7 +26,7 @@ export const COMPRESS_USAGE = `  compress MODEL.onnx --out OUT.onnx
                          [--prune S --granularity ${GRANULARITY_SYNTAX} [--norm l1|l2]]
                          [--recipe FILE] [--thin] [--share-weights BITS]
                          [--quantize ${QUANTIZE_MODES.join('|')} [--block-size N]]
-                         [--calibration FILE] [--seed N] [--json] (docs/compression.md)
+                         [--calibration FILE] [--sparse-initializers] [--seed N] [--json] (docs/compression.md)
 `;
 
 
@@ -43,6 +43,7 @@ export function parseCompressCommand(args: string[]): CompressCommand {
     thin: { type: 'boolean' },
     recipe: { type: 'string' },
     calibration: { type: 'string' },
+    'sparse-initializers': { type: 'boolean' },
     seed: { type: 'string' },
     json: { type: 'boolean' },
   });
@@ -79,6 +80,7 @@ export function parseCompressCommand(args: string[]): CompressCommand {
       shareBits: integerFlag('share-weights', v['share-weights'], 2, 8),
       quantize: v.quantize !== undefined ? { mode: v.quantize as QuantizeMode, ...(blockSize !== undefined ? { blockSize } : {}) } : undefined,
       calibrationPath: v.calibration,
+      sparseInitializers: v['sparse-initializers'] === true ? true : undefined,
       // A batch of 8 rows (where the batch dimension is free) makes top-1 agreement a fraction worth reading.
       verify: { seed: integerFlag('seed', v.seed, 0, 2 ** 31 - 1), batch: 8 },
     },
@@ -100,6 +102,7 @@ export function compressJson(result: CompressFileResult): unknown {
     ...(result.thinning ? { thinning: result.thinning } : {}),
     ...(result.sharing ? { sharing: result.sharing } : {}),
     ...(result.quantization ? { quantization: result.quantization } : {}),
+    ...(result.sparseStorage ? { sparseStorage: result.sparseStorage } : {}),
   };
 }
 
@@ -126,6 +129,16 @@ export function formatCompress(result: CompressFileResult): string {
   }
   if (result.quantization) {
     lines.push('', table(['quantized layer', 'type', 'quantized', 'note'], result.quantization.map((q) => [q.name, q.opType, q.quantized ? 'yes' : 'no', q.reason ?? ''])));
+  }
+  if (result.sparseStorage) {
+    lines.push(
+      '',
+      table(
+        ['weight', 'nnz', 'dense tensor', 'COO sparse_initializer', 'stored as'],
+        result.sparseStorage.map((l) => [l.initializer, String(l.nnz), formatBytes(l.denseBytes), formatBytes(l.cooBytes), l.stored ? 'sparse' : 'dense']),
+        [1, 2, 3],
+      ),
+    );
   }
   lines.push(
     '',
