@@ -168,3 +168,53 @@ describe('refusals', () => {
     ]);
   });
 });
+
+describe('Gemm details older or non-PyTorch exports use', () => {
+  // P: Gemm transB=1, W [3, 4] with row 1 pruned, its bias 10 (so the removed neuron carries a constant).
+  const pw = new Float32Array([1, 2, 3, 4, 0, 0, 0, 0, -1, 0.5, 2, 1]);
+  const gemmPair = (o: { pBiasDims?: number[]; pAttrs?: Record<string, { float: number }>; cAttrs?: Record<string, { float: number }>; clip6?: boolean }) =>
+    buildModel({
+      name: 'gemm-pair',
+      opset: o.clip6 ? 9 : 17,
+      nodes: [
+        node('Gemm', ['x', 'pw', 'pb'], ['h'], 'P', { transB: 1, ...o.pAttrs }),
+        ...(o.clip6 ? [node('Clip', ['h'], ['h6'], 'relu6', { min: { float: 0 }, max: { float: 6 } })] : []),
+        node('Gemm', [o.clip6 ? 'h6' : 'h', 'cw', 'cb'], ['y'], 'C', { transB: 1, ...o.cAttrs }),
+      ],
+      initializers: [
+        floatTensor('pw', [3, 4], pw),
+        floatTensor('pb', o.pBiasDims ?? [3], new Float32Array([0.5, 10, -0.25])),
+        floatTensor('cw', [2, 3], new Float32Array([1, 2, 3, -1, 0.5, 2])),
+        floatTensor('cb', [2], new Float32Array([0.1, 0.2])),
+      ],
+      inputs: [valueInfo('x', ['batch', 4])],
+      outputs: [valueInfo('y', ['batch', 2])],
+    });
+
+  it('thins a producer whose bias is [1, N] and keeps the outputs', async () => {
+    const masked = gemmPair({ pBiasDims: [1, 3] });
+    const { model, layers } = thinModel(masked);
+    expect(layers[0]).toEqual({ layer: 'pw', removed: 1, kept: 2 });
+    expect(dims(model, 'pb')).toEqual([1, 2]);
+    await expectSameOutputs(masked, model, 'gemm-bias-1xN');
+  });
+
+  it('clips a removed neuron’s constant with Clip-6’s attribute bounds (ReLU6) before folding it', async () => {
+    const masked = gemmPair({ clip6: true });
+    const { model, layers } = thinModel(masked);
+    expect(layers[0]).toEqual({ layer: 'pw', removed: 1, kept: 2 });
+    await expectSameOutputs(masked, model, 'gemm-clip6');
+  });
+
+  it('refuses Gemms that scale with alpha or beta rather than fold constants wrongly', () => {
+    for (const [pAttrs, cAttrs, who] of [
+      [{ beta: { float: 2 } }, {}, "Gemm 'P'"],
+      [{}, { alpha: { float: 0.5 } }, "Gemm 'C'"],
+    ] as const) {
+      const { model, layers } = thinModel(gemmPair({ pAttrs, cAttrs }));
+      expect(layers[0].removed).toBe(0);
+      expect(layers[0].reason).toContain(`${who} has alpha`);
+      expect(dims(model, 'pw')).toEqual([3, 4]);
+    }
+  });
+});

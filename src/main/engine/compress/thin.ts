@@ -100,6 +100,10 @@ function layerLayout(g: Graph, n: onnx.INodeProto): { weight: onnx.ITensorProto;
   if (n.opType === 'Conv' && intAttr(n, 'group', 1) !== 1) throw new Unsafe(`${label(n)} is a grouped or depthwise conv`);
   if (n.opType === 'MatMul' && dims.length !== 2) throw new Unsafe(`${label(n)} has a batched weight`);
   if (n.opType === 'Gemm' && intAttr(n, 'transA', 0) !== 0) throw new Unsafe(`${label(n)} has transA = 1`);
+  // alpha scales the product and beta the bias: the constants folded below assume both are 1.
+  if (n.opType === 'Gemm' && (floatAttr(n, 'alpha', 1) !== 1 || floatAttr(n, 'beta', 1) !== 1)) {
+    throw new Unsafe(`${label(n)} has alpha = ${floatAttr(n, 'alpha', 1)}, beta = ${floatAttr(n, 'beta', 1)} (only 1 and 1 are thinned)`);
+  }
   const transB = n.opType === 'Gemm' ? intAttr(n, 'transB', 0) : 0;
   const layout = weightLayout(n.opType!, dims, transB);
   const outFirst = n.opType === 'Conv' || transB === 1;
@@ -151,9 +155,10 @@ function chainOp(g: Graph, n: onnx.INodeProto, channels: number, conv: boolean):
   }
   if (ACTIVATIONS.has(op)) {
     if (op === 'Clip' && (n.input ?? []).slice(1).some((i) => i && !g.inits.has(i))) throw new Unsafe(`${label(n)} has computed bounds`);
-    const bound = (i: number, fallback: number) => {
+    // Clip-11+ takes its bounds as inputs 1 and 2; Clip-6 (ReLU6 in older exports) as attributes.
+    const bound = (i: 1 | 2, fallback: number) => {
       const t = n.input?.[i] ? g.inits.get(n.input[i]!) : undefined;
-      return t ? floatValues(t)[0] : fallback;
+      return t ? floatValues(t)[0] : floatAttr(n, i === 1 ? 'min' : 'max', fallback);
     };
     const alpha = floatAttr(n, 'alpha', op === 'LeakyRelu' ? 0.01 : op === 'HardSigmoid' ? 0.2 : op === 'Selu' ? 1.67326319217681884765625 : 1);
     const gamma = floatAttr(n, 'gamma', 1.05070102214813232421875);
@@ -299,7 +304,11 @@ function thinChain(g: Graph, model: onnx.ModelProto, producer: onnx.INodeProto):
   const C = layerLayout(g, chain.consumer);
   if (C.layout.inputs !== channels) throw new Unsafe(`${label(chain.consumer)} takes ${C.layout.inputs} inputs, not ${channels} channels`);
   const pBias = producer.input?.[2] ? ownInitializer(g, producer.input[2], `the bias of ${label(producer)}`) : undefined;
-  if (pBias && tensorDims(pBias).reduce((a, b) => a * b, 1) !== channels) throw new Unsafe(`the bias of ${label(producer)} is not one value per output`);
+  // [N] or [1, N] (Gemm's C broadcast over rows): either way its last axis is the channel.
+  const pBiasDims = pBias ? tensorDims(pBias) : [];
+  if (pBias && (pBiasDims.reduce((a, b) => a * b, 1) !== channels || pBiasDims[pBiasDims.length - 1] !== channels)) {
+    throw new Unsafe(`the bias of ${label(producer)} of shape [${pBiasDims.join(', ')}] is not one value per output`);
+  }
 
   const pw = floatValues(P.weight);
   const cw = floatValues(C.weight);
@@ -342,7 +351,7 @@ function thinChain(g: Graph, model: onnx.ModelProto, producer: onnx.INodeProto):
   const removed = new Set(remove);
   const keep = [...Array(channels).keys()].filter((ch) => !removed.has(ch));
   sliceAxis(P.weight, P.outAxis, keep);
-  if (pBias) sliceAxis(pBias, 0, keep);
+  if (pBias) sliceAxis(pBias, pBiasDims.length - 1, keep);
   for (const op of chain.ops) for (const t of op.params) sliceParam(t, channels, keep);
   sliceAxis(C.weight, C.inAxis, keep);
   // Declared shapes of the tensors in between still say `channels`: drop them, ORT infers.
