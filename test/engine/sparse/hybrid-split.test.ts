@@ -164,6 +164,35 @@ describe('hybrid splitting', () => {
     expect(rejected[0].reason).toMatch(/^density 100\.0% is above 50%/);
   });
 
+  it('types tensors crossing a cut by inference: a shape path (Shape -> Gather -> Concat -> Reshape) stays int64', async () => {
+    const w = new Float32Array(16);
+    [0, 5, 10, 15].forEach((i, k) => (w[i] = k + 1)); // 75% zeros
+    const model = buildModel({
+      name: 'shape-path',
+      nodes: [
+        node('Shape', ['x'], ['s'], 'shape'),
+        node('Gather', ['s', 'idx'], ['g'], 'gather', { axis: 0 }),
+        node('MatMul', ['x', 'w'], ['h'], 'mm'),
+        node('Concat', ['g', 'minus1'], ['c'], 'concat', { axis: 0 }),
+        node('Reshape', ['h', 'c'], ['y'], 'reshape'),
+      ],
+      initializers: [
+        floatTensor('w', [4, 4], w),
+        { name: 'idx', dims: [1], dataType: 7, int64Data: [0] },
+        { name: 'minus1', dims: [1], dataType: 7, int64Data: [-1] },
+      ],
+      inputs: [valueInfo('x', [2, 4])],
+      outputs: [valueInfo('y', [2, 4])],
+    });
+    const cut = cutGraph(model, findSparseCandidates(model).layers);
+    if (!cut.ok) throw new Error(cut.reason);
+    const first = cut.steps[0];
+    if (first.kind !== 'ort') throw new Error('expected an ORT segment first');
+    expect(first.model.graph!.output!.map((o) => [o.name, o.type!.tensorType!.elemType])).toEqual([['g', 7]]);
+    const x = new ort.Tensor('float32', Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8]), [2, 4]);
+    expect((await hybridError(model, { x })).rel).toBeLessThan(1e-6);
+  });
+
   it('refuses to cut a graph with subgraphs, with the reason', () => {
     const proto = buildLenet300100();
     const pruned = pruneModel(proto, { sparsity: 0.9, global: false }).model;

@@ -4,6 +4,7 @@
  * go sparse. A model that cannot be cut runs whole on ORT, with the reason.
  */
 import type * as ort from 'onnxruntime-node';
+import { toApiError } from '../../../../shared/errors';
 import type { onnx } from '../../model/onnx-io';
 import type { SparseKernels } from '../types';
 import { timeLayer, timeRepeated } from './break-even';
@@ -42,10 +43,22 @@ export async function planHybrid(
   if (!all.ok) return whole(all.reason);
 
   // A first pass with every candidate sparse gives each layer's real input (and checks the cut runs).
-  const probe = await HybridExecutor.create(all.steps, kernels, settings);
+  // Whatever goes wrong with the cut model (a segment ORT refuses, a failed run) costs the variant its
+  // sparse layers, not the run: it runs whole on ORT with the reason.
+  let probe: HybridExecutor;
+  try {
+    probe = await HybridExecutor.create(all.steps, kernels, settings);
+  } catch (err) {
+    return whole(`the cut model could not be prepared: ${toApiError(err).message}`);
+  }
   const decisions: LayerDecision[] = [];
   try {
-    const inputs = await probe.run(feeds, layers.map((l) => l.input));
+    let inputs: Record<string, ort.Tensor>;
+    try {
+      inputs = await probe.run(feeds, layers.map((l) => l.input));
+    } catch (err) {
+      return whole(`the cut model failed its first run: ${toApiError(err).message}`);
+    }
     const matrices = probe.matrices;
     for (const layer of layers) {
       const x = inputs[layer.input];

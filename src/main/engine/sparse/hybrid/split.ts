@@ -10,6 +10,7 @@
  * special. What the cut cannot carry is named as a reason instead.
  */
 import { onnx, DataType, elementCount, floatValues, tensorDims, toNumber } from '../../model/onnx-io';
+import { elementTypes } from './element-types';
 
 /** A layer the sparse kernels can run: out[b, r] = sum_c x[b, c] * weights[r, c] + bias[r]. */
 export interface SparseLayer {
@@ -223,9 +224,6 @@ export type HybridStep =
 
 export type CutResult = { ok: true; steps: HybridStep[] } | { ok: false; reason: string };
 
-/** ORT ops whose outputs are int64 whatever their inputs; other tensors crossing a cut are assumed float32. */
-const INT64_OUTPUT_OPS = new Set(['Shape', 'Size', 'ArgMax', 'ArgMin', 'NonZero', 'NonMaxSuppression', 'TopK']);
-
 function declaredTypes(graph: onnx.IGraphProto): Map<string, onnx.IValueInfoProto> {
   const declared = new Map<string, onnx.IValueInfoProto>();
   for (const v of [...(graph.valueInfo ?? []), ...(graph.input ?? []), ...(graph.output ?? [])]) declared.set(v.name ?? '', v);
@@ -274,8 +272,7 @@ export function cutGraph(proto: onnx.IModelProto, sparse: readonly SparseLayer[]
     return names;
   };
   const declared = declaredTypes(graph);
-  const producer = new Map<string, string>();
-  for (const n of nodes) for (const o of n.output ?? []) producer.set(o, n.opType ?? '');
+  const types = elementTypes(graph);
 
   const steps: HybridStep[] = [];
   for (const [index, g] of groups.entries()) {
@@ -289,11 +286,10 @@ export function cutGraph(proto: onnx.IModelProto, sparse: readonly SparseLayer[]
     const outputs = [...produced].filter((o) => o !== '' && later.has(o));
     if (outputs.length === 0) continue; // dead code: nothing later reads it
     const usedInits = [...new Set(g.nodes.flatMap((n) => n.input ?? []))].filter((i) => inits.has(i)).map((i) => inits.get(i)!);
-    const info = (name: string): onnx.IValueInfoProto =>
-      declared.get(name) ?? {
-        name,
-        type: { tensorType: { elemType: INT64_OUTPUT_OPS.has(producer.get(name) ?? '') ? DataType.INT64 : DataType.FLOAT } },
-      };
+    // A segment's inputs and outputs need their element types: declared, else inferred; never guessed.
+    const untyped = [...inputs, ...outputs].find((t) => !declared.has(t) && !types.has(t));
+    if (untyped !== undefined) return { ok: false, reason: `the element type of tensor ${untyped}, which crosses a cut, is not declared and could not be inferred` };
+    const info = (name: string): onnx.IValueInfoProto => declared.get(name) ?? { name, type: { tensorType: { elemType: types.get(name) } } };
     const name = `segment${steps.filter((s) => s.kind === 'ort').length}`;
     const model = onnx.ModelProto.create({
       irVersion: proto.irVersion,
