@@ -423,6 +423,25 @@ describe('int8-static (QDQ with min-max calibration)', () => {
     }
   });
 
+  it('raises the weight scale of a channel whose bias would overflow int32 accumulator steps (tiny weights)', async () => {
+    // Channel 0's weights are ~1e-6: bias 0.1 is ~3e9 accumulator steps, beyond int32.
+    const w = Float32Array.from({ length: 8 * 2 }, (_, i) => (i % 2 === 0 ? 1e-6 : 0.5));
+    const model = buildModel({
+      name: 'tiny-weights',
+      nodes: [node('Gemm', ['x', 'B', 'c'], ['y'], 'fc')],
+      initializers: [floatTensor('B', [8, 2], w), floatTensor('c', [2], new Float32Array([0.1, -0.2]))],
+      inputs: [valueInfo('x', ['batch', 8])],
+      outputs: [valueInfo('y', ['batch', 2])],
+    });
+    const sample = { x: { dims: [1, 8], data: Float32Array.from({ length: 8 }, (_, i) => i / 7) } };
+    const result = await quantizeModel(model, { mode: 'int8-static', calibration: [sample] }, context);
+    const bias = result.model.graph!.initializer!.find((t) => t.name === 'c_int32')!;
+    expect(Math.abs(new Int32Array(bias.rawData!.slice().buffer)[0])).toBeLessThanOrEqual(2 ** 31 - 1);
+    const out = (await run(result.model, sample)).output;
+    expect(out[0]).toBeCloseTo(0.1, 1);
+    expect(out[0]).toBeGreaterThan(0);
+  });
+
   it('quantizes a Conv -> Relu -> Conv chain once per tensor and keeps outputs close', async () => {
     const model = buildModel({
       name: 'chain',

@@ -26,7 +26,8 @@ export interface ChannelQuantized {
  * Symmetric int8 per channel of a row-major tensor seen as [outer, channels, inner]:
  * the channel of element i is floor(i / inner) % channels. A channel of zeros gets scale 1.
  */
-export function quantizePerChannelInt8(values: Float32Array, channels: number, inner: number): ChannelQuantized {
+/** `minScales`: a floor per channel (a bias must fit int32 in the accumulator's scale: static-int8.ts). */
+export function quantizePerChannelInt8(values: Float32Array, channels: number, inner: number, minScales?: Float32Array): ChannelQuantized {
   const maxAbs = new Float32Array(channels);
   const n = values.length;
   for (let i = 0; i < n; i++) {
@@ -37,7 +38,7 @@ export function quantizePerChannelInt8(values: Float32Array, channels: number, i
   const scales = new Float32Array(channels);
   const inverse = new Float64Array(channels);
   for (let c = 0; c < channels; c++) {
-    scales[c] = maxAbs[c] > 0 ? maxAbs[c] / INT8_WEIGHT_MAX : 1;
+    scales[c] = Math.max(maxAbs[c] > 0 ? maxAbs[c] / INT8_WEIGHT_MAX : 1, minScales?.[c] ?? 0);
     inverse[c] = 1 / scales[c];
   }
   const q = new Int8Array(n);

@@ -18,6 +18,8 @@ import type { TensorRange } from './calibrate';
 import { bytesOf, floatAttr, GraphEditor, intAttr, layerName, WEIGHT_OPS, type LayerOutcome } from './graph-edit';
 import { quantizePerChannelInt8, roundHalfEven, uint8Params, type ActivationParams } from './int8-math';
 
+const INT32_MAX = 2 ** 31 - 1;
+
 /** Per-axis DequantizeLinear needs opset 13. */
 const MIN_OPSET = 13;
 
@@ -132,7 +134,15 @@ export function applyStatic(editor: GraphEditor, plan: StaticPlan, ranges: Map<s
     const w = editor.floatInitializer(t.weightName)!;
     const channels = w.dims[t.axis];
     const inner = w.dims.slice(t.axis + 1).reduce((a, b) => a * b, 1);
-    const { q, scales } = quantizePerChannelInt8(alpha === 1 ? w.values : Float32Array.from(w.values, (v) => v * alpha), channels, inner);
+    // The bias becomes int32 steps of (weight scale x input scale). A channel with tiny weights has a tiny
+    // step, and its bias (plus the products) could pass int32 and wrap: such a channel gets a weight scale
+    // large enough for both to fit; its weights, tiny anyway, round to fewer levels.
+    const bias = n.input![2] ? editor.floatInitializer(n.input![2]) : undefined;
+    const foldable = bias !== undefined && bias.dims.length === 1 && bias.values.length === channels;
+    // The accumulator adds up to fan-in x 127 x 255 of products to the bias: leave it that headroom.
+    const biasLimit = Math.max(INT32_MAX - (w.values.length / channels) * 127 * 255, INT32_MAX / 2);
+    const minScales = foldable ? Float32Array.from(bias.values, (v) => (Math.abs(v * beta) / (xp.scale * biasLimit)) * (1 + 1e-6)) : undefined;
+    const { q, scales } = quantizePerChannelInt8(alpha === 1 ? w.values : Float32Array.from(w.values, (v) => v * alpha), channels, inner, minScales);
     const wq = editor.addInitializer(`${t.weightName}_int8`, DataType.INT8, w.dims, bytesOf(q));
     const ws = editor.addFloat(`${t.weightName}_scale`, [channels], scales);
     const wzp = editor.addInitializer(`${t.weightName}_zero_point`, DataType.INT8, [channels], new Uint8Array(channels));
@@ -141,9 +151,8 @@ export function applyStatic(editor: GraphEditor, plan: StaticPlan, ranges: Map<s
     n.input![1] = wdq;
 
     // The bias as int32 in the accumulator's scale, which is what QLinearConv/QGemm take.
-    const bias = n.input![2] ? editor.floatInitializer(n.input![2]) : undefined;
     let biasFolded = false;
-    if (bias && bias.dims.length === 1 && bias.values.length === channels) {
+    if (bias && foldable) {
       const bscale = Float32Array.from(scales, (s) => s * xp.scale);
       const bq = Int32Array.from(bias.values, (v, c) => roundHalfEven((v * beta) / bscale[c]));
       const bname = bias.tensor.name ?? 'bias';
