@@ -107,5 +107,16 @@ describe('TFLite benchmark_model --enable_op_profiling', () => {
     );
     const text = ['Operator-wise Profiling Info for Regular Benchmark Runs:', '============================== Run Order ==============================', '[node type] [first] [avg ms] [Name]', 'CONV_2D 1.0 oops [x]:0', ''].join('\n');
     expect(() => parseTfliteOutput(text, 'run.log')).toThrow("run.log:4: cannot read the Run Order row 'CONV_2D 1.0 oops [x]:0'");
+    const noTimesCalled = [
+      'Operator-wise Profiling Info for Regular Benchmark Runs:',
+      '============================== Run Order ==============================',
+      '\t             [node type]\t  [first]\t [avg ms]\t     [%]\t  [cdf%]\t  [mem KB]\t[times called]\t[Name]',
+      '\t                 CONV_2D\t    0.100\t    0.100\t 50.000%\t 50.000%\t     0.000\t        1\t[conv]:0',
+      '',
+      '============================== Summary by node type ==============================',
+      '\t             [Node type]\t  [count]\t  [avg ms]\t    [avg %]\t    [cdf %]\t  [mem KB]',
+      '\t                 CONV_2D\t        1\t     0.100\t    50.000%\t    50.000%\t     0.000',
+    ].join('\n');
+    expect(() => parseTfliteOutput(noTimesCalled, 'run.log')).toThrow('run.log:8: no times called column');
   });
 });

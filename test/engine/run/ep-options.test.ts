@@ -28,6 +28,10 @@ describe('EP option validation', () => {
     expect(() => parseEpOptionArgs(['cuda.gpu_mem_limit=1000000'])).toThrow(/cuda\.gpu_mem_limit is not passed on by onnxruntime-node 1\.30/);
     expect(() => parseEpOptionArgs(['coreml.compute_units=CPUAndNeuralEngine'])).toThrow(/no CPU\+Neural-Engine setting/);
     expect(() => parseEpOptionArgs(['npu.x=1'])).toThrow(/unknown execution provider 'npu'/);
+    // Names an object has by inheritance are not EPs.
+    for (const ep of ['constructor', '__proto__']) expect(() => parseEpOptionArgs([`${ep}.x=1`])).toThrow(`unknown execution provider '${ep}'`);
+    expect(() => validateEpOptions(JSON.parse('{"toString": {}}'))).toThrow("unknown execution provider 'toString'");
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
     expect(() => parseEpOptionArgs(['cuda.device_id'])).toThrow(/--ep-option expects EP\.NAME=VALUE/);
     expect(() => validateEpOptions({ cuda: { device_id: 0 } }, ['cpu'])).toThrow(/EP options given for 'cuda', which is not among the requested EPs \(cpu\)/);
   });

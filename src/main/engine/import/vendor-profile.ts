@@ -52,7 +52,8 @@ export function malformed(file: string, line: number | null, problem: string): n
 }
 
 /** A finite, non-negative number from the tool's text (TFLite writes 2.95034e+06). */
-export function parseMs(text: string, file: string, line: number, what: string): number {
+export function parseMs(text: string | undefined, file: string, line: number, what: string): number {
+  if (text === undefined) malformed(file, line, `no ${what} column`);
   const n = Number(text.trim());
   if (text.trim() === '' || !Number.isFinite(n) || n < 0) malformed(file, line, `${what} '${text.trim()}' is not a non-negative number`);
   return n;

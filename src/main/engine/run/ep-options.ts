@@ -98,7 +98,8 @@ const NOT_PASSED_BY_NODE_BINDING: Readonly<Record<string, readonly string[]>> = 
 
 
 function known(ep: string): readonly EpOptionSpec[] {
-  const specs = EP_OPTION_SPECS[ep];
+  // Own keys only: 'constructor' or 'toString' must not pass for an EP.
+  const specs = Object.hasOwn(EP_OPTION_SPECS, ep) ? EP_OPTION_SPECS[ep] : undefined;
   if (!specs) badRequest(`EP option for unknown execution provider '${ep}' (known: ${Object.keys(EP_OPTION_SPECS).join(', ')})`);
   return specs;
 }
@@ -152,12 +153,13 @@ function coerce(ep: string, spec: EpOptionSpec, value: unknown): EpOptionValue {
  * A later entry for the same option replaces an earlier one.
  */
 export function parseEpOptionArgs(entries: readonly string[]): EpOptions {
-  const raw: Record<string, Record<string, string>> = {};
+  // Prototype-free maps: a name like '__proto__' or 'constructor' is a key here, never an inherited member.
+  const raw: Record<string, Record<string, string>> = Object.create(null);
   for (const entry of entries) {
     const match = /^([a-z0-9_-]+)\.([A-Za-z0-9_]+)=(.*)$/.exec(entry.trim());
     if (!match || match[3] === '') badRequest(`--ep-option expects EP.NAME=VALUE (e.g. cuda.device_id=1), got '${entry}'`);
     const [, ep, name, value] = match;
-    (raw[ep] ??= {})[name] = value;
+    (raw[ep] ??= Object.create(null) as Record<string, string>)[name] = value;
   }
   return validateEpOptions(raw);
 }
