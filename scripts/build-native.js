@@ -1,22 +1,30 @@
 #!/usr/bin/env node
 /**
- * Builds the native sparse kernels (native/sparse) with node-gyp; run by npm install.
+ * Builds the native addons with node-gyp; run by npm install:
+ *   native/sparse  the sparse kernels (loader src/main/engine/sparse/native.ts)
+ *   native/perf    hardware counters through perf_event_open, Linux only
+ *                  (loader src/main/engine/trace/counters/perf-event-addon.ts)
  *
- * Never fails the install: without a compiler (or on any other failure) it prints one
- * warning line, records the reason in native/sparse/build/unavailable.txt for the loader
- * (src/main/engine/sparse/native.ts), and exits 0; sparse variants are then unavailable.
- * Nothing is downloaded: node-gyp gets --nodedir pointing at this Node's own headers.
+ * Each addon is built on its own: one failing does not stop the other. Never fails the
+ * install: without a compiler (or on any other failure) it prints one warning line per
+ * addon, records the reason in native/<addon>/build/unavailable.txt for its loader, and
+ * exits 0; that feature is then unavailable. Nothing is downloaded: node-gyp gets
+ * --nodedir pointing at this Node's own headers.
  */
 'use strict';
 const { spawnSync } = require('node:child_process');
 const { existsSync, mkdirSync, rmSync, writeFileSync } = require('node:fs');
 const { dirname, join } = require('node:path');
 
-const addonDir = join(__dirname, '..', 'native', 'sparse');
-const buildDir = join(addonDir, 'build');
-const reasonPath = join(buildDir, 'unavailable.txt');
-const logPath = join(buildDir, 'build.log');
-const addonPath = join(buildDir, 'Release', 'edgescope_sparse.node');
+const ADDONS = [
+  { dir: 'sparse', target: 'edgescope_sparse', warning: (reason) => `sparse kernels not built (${reason}); sparse variants will be unavailable` },
+  {
+    dir: 'perf',
+    target: 'edgescope_perf',
+    onlyOn: 'linux',
+    warning: (reason) => `perf counter addon not built (${reason}); hardware counters fall back to \`perf stat\``,
+  },
+];
 
 function commandExists(command, args = ['--version']) {
   const r = spawnSync(command, args, { stdio: 'ignore' });
@@ -56,7 +64,7 @@ function firstErrorLine(output) {
   return own ?? gyp ?? lines[lines.length - 1] ?? 'no output';
 }
 
-function build() {
+function build(addonDir, addonPath, buildDir, logPath) {
   const missing = missingPrerequisite();
   if (missing) return missing;
   const nodeGyp = findNodeGyp();
@@ -79,12 +87,34 @@ function build() {
   return undefined;
 }
 
-const reason = build();
-mkdirSync(buildDir, { recursive: true });
-if (reason) {
-  writeFileSync(reasonPath, `${reason}\n`);
-  console.warn(`edgescope: warning: sparse kernels not built (${reason}); sparse variants will be unavailable`);
-} else {
-  rmSync(reasonPath, { force: true });
+/** Builds one addon; records why it is unavailable, or removes an old record once it builds. */
+function buildAddon(addon) {
+  const addonDir = join(__dirname, '..', 'native', addon.dir);
+  const buildDir = join(addonDir, 'build');
+  const reasonPath = join(buildDir, 'unavailable.txt');
+  const logPath = join(buildDir, 'build.log');
+  const addonPath = join(buildDir, 'Release', `${addon.target}.node`);
+  let reason;
+  try {
+    reason =
+      addon.onlyOn && process.platform !== addon.onlyOn
+        ? `${addon.onlyOn} only (this is ${process.platform})`
+        : build(addonDir, addonPath, buildDir, logPath);
+  } catch (err) {
+    reason = `build script failed: ${String(err && err.message).split('\n')[0]}`;
+  }
+  mkdirSync(buildDir, { recursive: true });
+  if (reason) {
+    writeFileSync(reasonPath, `${reason}\n`);
+    console.warn(`edgescope: warning: ${addon.warning(reason)}`);
+  } else {
+    rmSync(reasonPath, { force: true });
+  }
+}
+
+// `node scripts/build-native.js perf` builds only the named addons.
+const only = process.argv.slice(2);
+for (const addon of ADDONS) {
+  if (only.length === 0 || only.includes(addon.dir)) buildAddon(addon);
 }
 process.exit(0);
