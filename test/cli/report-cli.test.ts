@@ -26,12 +26,21 @@ describe('edgescope report', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(readdirSync(out).sort()).toEqual(
-      ['comparisons.csv', 'layers.csv', 'ops.csv', 'report.html', 'report.md', 'report.pdf', 'report.tex', 'runs.csv', 'trace.json', 'verification.csv'].sort(),
+      ['comparisons.csv', 'layers.csv', 'ops.csv', 'report.html', 'report.md', 'report.pdf', 'report.tex', 'reproducibility.csv', 'runs.csv', 'trace.json', 'verification.csv'].sort(),
     );
     const runs = csvParseRows(readFileSync(join(out, 'runs.csv'), 'utf8'));
     expect(runs[0][0]).toBe('variant');
+    // The reproducibility block as key,value rows: what a paper's appendix needs, parsed back whole.
+    const sample = buildSampleReport();
+    const repro = new Map(csvParseRows(readFileSync(join(out, 'reproducibility.csv'), 'utf8')).map(([k, v]) => [k, v]));
+    expect(repro.get('key')).toBe('value');
+    expect(repro.get('model')).toBe(`${sample.model.path} sha256 ${sample.model.sha256}`);
+    expect(repro.get('versions')).toBe(`edgescope ${sample.tool.version}, onnxruntime-node ${sample.tool.onnxruntimeVersion}, Node ${sample.tool.nodeVersion}`);
+    expect(repro.get('settings')).toContain(`seed ${sample.settings.seed}`);
+    expect(repro.get('command')).toBe(sample.tool.commandLine?.join(' ') ?? '(from the app)');
+    expect(repro.get('generated')).toBe(sample.generatedAt);
     expect(readFileSync(join(out, 'report.pdf')).subarray(0, 5).toString()).toBe('%PDF-');
-    expect(r.stdout.trim().split('\n')).toHaveLength(10);
+    expect(r.stdout.trim().split('\n')).toHaveLength(11);
   });
 
   it('defaults to HTML beside the report', () => {

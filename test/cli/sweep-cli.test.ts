@@ -45,7 +45,9 @@ const lenetSpec = {
 
 describe('edgescope sweep', () => {
   it('runs every cell of a LeNet sweep, one report folder each, and skips them all on a rerun', () => {
-    const file = sweepFile('lenet.json', { ...lenetSpec, variants: [...lenetSpec.variants, { id: 'int8', recipe: 'lenet.json' }] });
+    // int8-static needs calibration samples a sweep does not give: the recipe's cells fail, one line each.
+    const recipe = sweepFile('int8-static.json', { quantize: 'int8-static' });
+    const file = sweepFile('lenet.json', { ...lenetSpec, variants: [...lenetSpec.variants, { id: 'int8', recipe: 'int8-static.json' }] });
     const out = join(dir, 'lenet-out');
     const r = cli(['sweep', file, '--out', out, '--json']);
     expect(r.stderr).toBe('');
@@ -66,7 +68,17 @@ describe('edgescope sweep', () => {
     }
     expect(results.cells[0].sparsity).toBe(0);
     expect(results.cells[2].sparsity).toBeCloseTo(0.5, 2);
-    expect(results.cells[4].error).toBe('recipes are not supported yet (issue 3)');
+    expect(results.cells[4].error).toBe(`recipe ${recipe}: int8-static needs calibration samples; build the variant with edgescope compress --calibration and give it as a 'model' variant`);
+    // Every ok cell is verified against dense on the same batch: dense against itself, pruned against dense.
+    for (const cell of results.cells.filter((c) => c.status === 'ok')) {
+      expect(cell.verification).toMatchObject({ baseline: 'dense', inputs: 'random', samples: cell.batch });
+    }
+    expect(results.cells[0].verification).toMatchObject({ top1Agreement: 1, cosine: 1, maxAbsError: 0 });
+    const pruned = results.cells[3].verification!;
+    expect(pruned.maxAbsError).toBeGreaterThan(0); // half the weights are gone
+    expect(pruned.cosine).toBeGreaterThan(0.5);
+    expect(pruned.cosine).toBeLessThan(1);
+    expect(pruned.top1Agreement * 4).toBe(Math.round(pruned.top1Agreement * 4)); // a fraction of 4 rows
     expect(readdirSync(join(out, 'cells'))).toHaveLength(4);
     expect(readdirSync(out).sort()).toEqual(['cells', 'models', 'results.json']);
 
@@ -92,7 +104,7 @@ describe('edgescope sweep', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr.trim().split('\n')).toEqual([
-      `edgescope: error: ${file}: unknown key 'colour' (keys: models, variants, eps, batches, threads, runs, warmup, profiledRuns, minTimeMs, pruneScope, graphOptimizationLevel, seed, description)`,
+      `edgescope: error: ${file}: unknown key 'colour' (keys: models, variants, eps, batches, threads, runs, warmup, profiledRuns, minTimeMs, pruneScope, graphOptimizationLevel, seed, epOptions, data, description)`,
       `edgescope: error: ${file}: models[0]: model file not found: ${join(dir, 'missing.onnx')}`,
       `edgescope: error: ${file}: variants: duplicate id 'a'`,
       `edgescope: error: ${file}: 'eps' is empty`,

@@ -70,6 +70,21 @@ describe('validateSweep', () => {
     expect(errorsOf(value)).toEqual(expected);
   });
 
+  it('takes EP options per EP, as --ep-option does, and an input set to verify on', () => {
+    writeFileSync(join(dir, 'set.json'), '{}');
+    const { spec, raw } = valid({ models: ['a.onnx'], eps: ['cpu', 'webgpu'], epOptions: { webgpu: { preferred_layout: 'NHWC' } }, data: 'set.json' });
+    expect(spec.epOptions).toEqual({ webgpu: { preferred_layout: 'NHWC' } });
+    expect(raw.data).toBe('set.json');
+    expect(spec.data).toBe(join(dir, 'set.json'));
+    expect(valid({ models: ['a.onnx'] }).spec).not.toHaveProperty('epOptions');
+    expect(errorsOf({ models: ['a.onnx'], eps: ['cpu'], epOptions: { webgpu: { preferred_layout: 'NHWC' } } })).toEqual([
+      "EP options given for 'webgpu', which is not among the requested EPs (cpu)",
+    ]);
+    expect(errorsOf({ models: ['a.onnx'], eps: ['webgpu'], epOptions: { webgpu: { colour: 1 } } })).toEqual([expect.stringMatching(/^unknown EP option webgpu\.colour /)]);
+    expect(errorsOf({ models: ['a.onnx'], data: 'missing.json' })).toEqual([`data: input-set file not found: ${join(dir, 'missing.json')}`]);
+    expect(errorsOf({ models: ['a.onnx'], data: 3 })).toEqual(["'data' must be the path of an input-set file"]);
+  });
+
   it('reports every problem at once, one line each', () => {
     const errors = errorsOf({ models: [], eps: [], batches: [0], bogus: true });
     expect(errors).toHaveLength(4);
@@ -99,5 +114,15 @@ describe('cells', () => {
     expect(sweepHash(valid({ threads: [1, 2], batches: [1, 8], eps: ['cpu'], variants: base.variants, models: ['a.onnx'], runs: 30 }).raw)).toBe(h);
     expect(sweepHash(valid({ ...base, runs: 31 }).raw)).not.toBe(h);
     expect(sweepHash(valid({ ...base, batches: [8, 1] }).raw)).not.toBe(h);
+  });
+
+  it('hashes EP options and the input set only when given, whatever their key order', () => {
+    writeFileSync(join(dir, 'set.json'), '{}');
+    const h = sweepHash(valid(base).raw);
+    const withOptions = { ...base, eps: ['cpu', 'webgpu'], epOptions: { webgpu: { preferred_layout: 'NHWC', validation_mode: 'basic' } } };
+    const reordered = { ...base, eps: ['cpu', 'webgpu'], epOptions: { webgpu: { validation_mode: 'basic', preferred_layout: 'NHWC' } } };
+    expect(sweepHash(valid(withOptions).raw)).toBe(sweepHash(valid(reordered).raw));
+    expect(sweepHash(valid(withOptions).raw)).not.toBe(sweepHash(valid({ ...base, eps: ['cpu', 'webgpu'] }).raw));
+    expect(sweepHash(valid({ ...base, data: 'set.json' }).raw)).not.toBe(h);
   });
 });

@@ -43,6 +43,10 @@ describe('sweeps through the API', () => {
     expect(overview.cells[1].sparsity).toBeCloseTo(0.9, 2);
     expect(overview.charts.map((c) => c.id)).toEqual(['latency-vs-sparsity', 'speedup-heatmap-1', 'pareto']);
     for (const chart of overview.charts) expect(checkXml(chart.svg).problems, chart.id).toEqual([]);
+    // Each cell was verified against dense: the Pareto chart's quality axis is output agreement.
+    expect(overview.cells[0].agreement).toBe(1);
+    expect(overview.cells[1].agreement).toBeGreaterThanOrEqual(0);
+    expect(overview.charts.find((c) => c.id === 'pareto')!.svg).toContain('Pareto: output agreement vs latency vs size');
     // Same views when the folder is read again.
     expect((await engine.call('readSweep', { dir: outDir })).charts.map((c) => c.svg)).toEqual(overview.charts.map((c) => c.svg));
 

@@ -118,13 +118,43 @@ describe('sweep dataset views', () => {
     ];
     markParetoFront(points);
     expect(points.filter((p) => p.onFront).map((p) => p.key)).toEqual(['b', 'd']);
-    expect(paretoSvg(points)).toContain('top-1 agreement with the baseline');
+    expect(paretoSvg(points)).toContain('top-1 agreement with dense');
     // With accuracy on every point, accuracy is the quality axis: d's higher agreement no longer counts.
     const withAccuracy = points.map((p) => ({ ...p, accuracy: 0.8 }));
     markParetoFront(withAccuracy);
     expect(withAccuracy.filter((p) => p.onFront).map((p) => p.key)).toEqual(['a', 'b', 'd']);
     expect(checkXml(paretoSvg(withAccuracy)).problems).toEqual([]);
     expect(paretoSvg(withAccuracy)).toContain('accuracy on the input set');
+  });
+
+  it('Pareto on agreement: each cell\'s verification in results.json is the quality axis', () => {
+    const AGREEMENT: Record<string, number> = { dense: 1, 'pruned-0.5': 0.98, 'pruned-0.9': 0.6 };
+    const verified: SweepResults = {
+      ...results,
+      cells: results.cells.map((c) =>
+        c.status === 'ok'
+          ? { ...c, verification: { baseline: 'dense', inputs: 'random', samples: c.batch, top1Agreement: AGREEMENT[c.variant], top5Agreement: 1, cosine: 0.99, maxAbsError: 0.1, meanAbsError: 0.01 } }
+          : c,
+      ),
+    };
+    const pareto = buildSweepViews(verified, reports).pareto;
+    expect(pareto.map((p) => p.agreement)).toEqual([1, 0.98, 0.6, 1, 0.98, 0.6]);
+    // At batch 1 each variant trades speed and size for agreement: none dominates another. Batch 8 is
+    // slower at the same size and agreement: dominated by its batch-1 cell.
+    expect(pareto.filter((p) => p.onFront).map((p) => p.key)).toEqual(['lenet__dense__cpu__b1__t2', 'lenet__pruned-0.5__cpu__b1__t2', 'lenet__pruned-0.9__cpu__b1__t2']);
+    const svg = paretoSvg(pareto);
+    expect(svg).toContain('Pareto: output agreement vs latency vs size');
+    expect(svg).toContain('agreement 60.0%');
+    expect(checkXml(svg).problems).toEqual([]);
+    // Without verification (this fixture's own results), only latency and size.
+    expect(paretoSvg(views.pareto)).toContain('Pareto: latency vs model size');
+
+    const verifiedDir = tempDir('views-verified');
+    writeFixtureSweep(verifiedDir);
+    writeFileSync(join(verifiedDir, 'results.json'), JSON.stringify(verified));
+    const overview = sweepOverview(verifiedDir);
+    expect(overview.cells.map((c) => c.agreement)).toEqual([1, 0.98, 0.6, 1, 0.98, 0.6, undefined]);
+    expect(overview.charts.find((c) => c.id === 'pareto')!.svg).toContain('top-1 agreement with dense');
   });
 
   it('colours speedups green above 1, red below, white at 1, grey where unknown', () => {

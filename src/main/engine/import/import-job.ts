@@ -1,12 +1,15 @@
 /**
- * `edgescope import`: a vendor tool's output (recorded, or produced now by launching the
- * tool) -> VendorProfile -> Report -> report.json/html/trace.json, written all or nothing.
- * Every check on user input runs before anything is written.
+ * `edgescope import` and the app's importVendorReport: a vendor tool's output (recorded, or
+ * produced now by launching the tool) -> VendorProfile -> Report -> report.json/html/trace.json,
+ * written all or nothing, then recorded in the workspace's run history (backend e.g.
+ * `openvino:MYRIAD`) so it lists and compares with ORT runs. Every check on user input runs
+ * before anything is written.
  */
 import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { HistorySource } from '../../../shared/api';
 import { badRequest } from '../../../shared/errors';
 import type { Ceilings, Report } from '../../../shared/report';
 import { ceilingsFor } from '../machine/ceilings';
@@ -14,6 +17,7 @@ import { lastLevelCacheBytes, machineInventory, type MachineInventory } from '..
 import { readModel } from '../model/onnx-io';
 import { summarizeModel } from '../model/summary';
 import type { EngineEnv } from '../profile-job';
+import { recordInHistory } from '../history/record';
 import { writeReportFiles } from '../report/report-writer';
 import { RunWorker } from '../run/runner';
 import { launchVendorTool, requireVendorTool } from './launch';
@@ -42,6 +46,17 @@ export interface ImportRequest {
 export interface ImportResult {
   report: Report;
   files: { report: string; html: string; trace: string };
+  /** The run's id in the history (env.workspaceDir set and recording succeeded)... */
+  historyId?: string;
+  /** ...or why it could not be recorded (the import itself stands). */
+  historyError?: string;
+}
+
+export interface ImportHooks {
+  commandLine?: string[];
+  signal?: AbortSignal;
+  /** Who imports, for the history (default: 'cli' with a command line, else 'app'). */
+  historySource?: HistorySource;
 }
 
 
@@ -55,7 +70,7 @@ function readProfile(format: VendorFormat, path: string): VendorProfile {
   return format === 'openvino' ? readOpenVino(path) : readTflite(path);
 }
 
-export async function runImportJob(env: EngineEnv, req: ImportRequest, hooks: { commandLine?: string[]; signal?: AbortSignal } = {}): Promise<ImportResult> {
+export async function runImportJob(env: EngineEnv, req: ImportRequest, hooks: ImportHooks = {}): Promise<ImportResult> {
   if (!VENDOR_FORMATS.includes(req.format)) badRequest(`--format must be one of ${VENDOR_FORMATS.join(', ')}, got '${req.format}'`);
   const model = req.model ? requireFile(req.model, 'model') : undefined;
   // The ONNX model prices the ops; a launched .xml or .tflite model cannot.
@@ -100,9 +115,20 @@ export async function runImportJob(env: EngineEnv, req: ImportRequest, hooks: { 
       launched: req.run === true,
     });
     const files = await writeReportFiles(req.outDir, report);
-    return { report, files };
+    return { report, files, ...(await recordImport(env, req.outDir, report, hooks)) };
   } finally {
     if (workDir) await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+/** A finished import into the workspace's history; a failure there is reported, never the import's failure. */
+async function recordImport(env: EngineEnv, outDir: string, report: Report, hooks: ImportHooks): Promise<Pick<ImportResult, 'historyId' | 'historyError'>> {
+  if (!env.workspaceDir) return {};
+  try {
+    const entry = await recordInHistory(env.workspaceDir, outDir, report, hooks.historySource ?? (hooks.commandLine ? 'cli' : 'app'));
+    return { historyId: entry.id };
+  } catch (err) {
+    return { historyError: err instanceof Error ? err.message : String(err) };
   }
 }
 

@@ -13,6 +13,7 @@ import { EdgescopeError } from '../../../shared/errors';
 import type { LatencyStats } from '../../../shared/report';
 import { writeFileAtomic } from '../files/write-atomic';
 import type { SweepCell } from './spec';
+import type { CellVerification } from './verify-cell';
 
 export const RESULTS_FILE = 'results.json';
 export const RESULTS_VERSION = 1;
@@ -37,6 +38,10 @@ export interface CellResult {
   /** Share of operator time in each phase, 0..1 (from the profiled runs). */
   shares?: { memory: number; compute: number; overhead: number };
   sessionCreateMs?: number;
+  /** Ok cells: the cell's outputs against the dense model's on the same EP, batch and threads (verify-cell.ts). */
+  verification?: CellVerification;
+  /** Ok cells whose verification could not run (the cell's numbers stand): why, one line. */
+  verificationError?: string;
   /** Wall time of the cell (ms), including session creation and profiling. */
   wallMs: number;
   finishedAt: string;

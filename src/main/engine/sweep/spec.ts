@@ -12,13 +12,14 @@ import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import type { GraphOptimizationLevel } from '../../../shared/report';
 import { DEMO_MODELS } from '../model/demo-models';
 import { KNOWN_EPS } from '../run/ep-names';
+import { validateEpOptions, type EpOptions } from '../run/ep-options';
 
 /** One compression variant of every model in the sweep. Exactly one of prune, recipe, model, or none (dense). */
 export interface SweepVariant {
   id: string;
   /** Unstructured magnitude pruning to this sparsity in [0, 1). */
   prune?: number;
-  /** A quantization recipe file (not supported yet: such cells fail). Absolute after validation. */
+  /** A compression recipe file (docs/compression.md), applied to the model. Absolute after validation. */
   recipe?: string;
   /** A prebuilt variant model file. Absolute after validation. */
   model?: string;
@@ -38,6 +39,10 @@ export interface SweepSpec {
   pruneScope: 'layer' | 'global';
   graphOptimizationLevel: GraphOptimizationLevel;
   seed: number;
+  /** Options per EP, as `profile --ep-option` takes them: { webgpu: { preferred_layout: 'NHWC' } }. */
+  epOptions?: EpOptions;
+  /** A labelled or unlabelled input set (model/input-set.ts) to verify variants on, instead of seeded random inputs. Absolute after validation. */
+  data?: string;
 }
 
 /** One measurement: a model's variant on one EP at one batch size and thread count. */
@@ -68,7 +73,7 @@ export const SWEEP_DEFAULTS = {
 
 const TOP_KEYS = [
   'models', 'variants', 'eps', 'batches', 'threads', 'runs', 'warmup', 'profiledRuns', 'minTimeMs', 'pruneScope',
-  'graphOptimizationLevel', 'seed', 'description',
+  'graphOptimizationLevel', 'seed', 'epOptions', 'data', 'description',
 ];
 const VARIANT_KEYS = ['id', 'prune', 'recipe', 'model'];
 const OPT_LEVELS: GraphOptimizationLevel[] = ['disabled', 'basic', 'extended', 'all'];
@@ -198,6 +203,19 @@ export function validateSweep(value: unknown, baseDir: string): SweepValidation 
     return v as T;
   };
   if (value.description !== undefined && typeof value.description !== 'string') errors.push("'description' must be a string");
+  let epOptions: EpOptions | undefined;
+  if (value.epOptions !== undefined) {
+    try {
+      epOptions = validateEpOptions(value.epOptions, eps);
+    } catch (err) {
+      errors.push((err as Error).message);
+    }
+  }
+  const data = value.data;
+  if (data !== undefined) {
+    if (typeof data !== 'string' || data.trim() === '') errors.push("'data' must be the path of an input-set file");
+    else if (!isFile(abs(data))) errors.push(`data: input-set file not found: ${abs(data)}`);
+  }
 
   const raw: SweepSpec = {
     models,
@@ -212,6 +230,8 @@ export function validateSweep(value: unknown, baseDir: string): SweepValidation 
     pruneScope: oneOf('pruneScope', ['layer', 'global'], SWEEP_DEFAULTS.pruneScope),
     graphOptimizationLevel: oneOf('graphOptimizationLevel', OPT_LEVELS, SWEEP_DEFAULTS.graphOptimizationLevel),
     seed: int('seed', SWEEP_DEFAULTS.seed, 0, 2 ** 31 - 1),
+    ...(epOptions && Object.keys(epOptions).length > 0 ? { epOptions } : {}),
+    ...(typeof data === 'string' ? { data } : {}),
   };
   if (errors.length > 0) return { ok: false, errors };
   const spec: SweepSpec = {
@@ -222,6 +242,7 @@ export function validateSweep(value: unknown, baseDir: string): SweepValidation 
       ...(v.recipe !== undefined ? { recipe: abs(v.recipe) } : {}),
       ...(v.model !== undefined ? { model: abs(v.model) } : {}),
     })),
+    ...(raw.data !== undefined ? { data: abs(raw.data) } : {}),
   };
   return { ok: true, spec, raw };
 }
@@ -239,7 +260,10 @@ export function demoIdOf(model: string): string | undefined {
   return model.startsWith(DEMO_PREFIX) ? model.slice(DEMO_PREFIX.length) : undefined;
 }
 
-/** sha256 of the normalized spec (paths as written, defaults filled, fixed key order). */
+/**
+ * sha256 of the normalized spec (paths as written, defaults filled, fixed key order). Keys added
+ * later (epOptions, data) enter only when set, so older sweeps keep their hash and still resume.
+ */
 export function sweepHash(raw: SweepSpec): string {
   const normalized = {
     models: raw.models,
@@ -254,8 +278,17 @@ export function sweepHash(raw: SweepSpec): string {
     pruneScope: raw.pruneScope,
     graphOptimizationLevel: raw.graphOptimizationLevel,
     seed: raw.seed,
+    ...(raw.epOptions ? { epOptions: sortedKeys(raw.epOptions) } : {}),
+    ...(raw.data !== undefined ? { data: raw.data } : {}),
   };
   return createHash('sha256').update(JSON.stringify(normalized)).digest('hex');
+}
+
+/** The same options with EPs and option names in sorted order (so key order does not change the hash). */
+function sortedKeys(options: EpOptions): EpOptions {
+  return Object.fromEntries(
+    Object.keys(options).sort().map((ep) => [ep, Object.fromEntries(Object.keys(options[ep]).sort().map((k) => [k, options[ep][k]]))]),
+  );
 }
 
 /** A short folder-safe name per model entry; repeated file names get -2, -3, ... in list order. */

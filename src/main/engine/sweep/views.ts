@@ -5,9 +5,11 @@
  * - Speedup heat map, layer x variant: each op's median time in the group's baseline cell (the
  *   dense variant, else the least sparse) over its time in each other variant's cell, matched by
  *   op name, for each group of cells that differ only in the variant.
- * - Pareto chart: latency vs model size vs output agreement (top-1 agreement with the baseline
- *   when a cell's report verified it, else only latency and size), with the Pareto front marked:
- *   the cells no other cell beats on every axis at once.
+ * - Pareto chart: latency vs model size vs quality, with the Pareto front marked: the cells no
+ *   other cell beats on every axis at once. Quality is accuracy on the sweep's labelled input set
+ *   or else top-1 agreement with the dense model, from each cell's `verification` in results.json
+ *   (or, for results written before sweeps verified cells, from the cell report's verification);
+ *   with neither on every cell, only latency and size.
  *
  * Pure functions of the results and the cell reports (buildSweepViews, sweepCharts), so the views
  * are tested on fixtures; sweepOverview reads a sweep folder for the app and the CLI.
@@ -49,9 +51,9 @@ export interface ParetoPoint {
   label: string;
   medianMs: number;
   fileBytes: number;
-  /** Top-1 agreement with the baseline in [0, 1], when the cell's report holds a verification. */
+  /** Top-1 agreement with the dense model in [0, 1], when the cell was verified. */
   agreement: number | null;
-  /** Accuracy on a labelled input set in [0, 1], when the cell's report verified on one. */
+  /** Accuracy on the sweep's labelled input set in [0, 1], when the cell was verified on one. */
   accuracy: number | null;
   onFront: boolean;
 }
@@ -131,8 +133,8 @@ export function buildSweepViews(results: SweepResults, reports: ReadonlyMap<stri
       label: `${c.variant} · ${pointLabel(c)}`,
       medianMs: c.latencyMs.median,
       fileBytes: variant?.fileBytes ?? 0,
-      agreement: variant?.verification?.top1Agreement ?? null,
-      accuracy: variant?.verification?.candidateAccuracy ?? null,
+      agreement: c.verification?.top1Agreement ?? variant?.verification?.top1Agreement ?? null,
+      accuracy: c.verification?.accuracy ?? variant?.verification?.candidateAccuracy ?? null,
       onFront: false,
     };
   });
@@ -245,7 +247,7 @@ export function paretoSvg(points: ParetoPoint[], provenance: Provenance = []): s
     ]),
     bottomAxis(x, bottom, top, 'median latency (ms)', 8),
     quality
-      ? leftAxis(y, 90, WIDTH - 30, quality.kind === 'accuracy' ? 'accuracy on the input set' : 'top-1 agreement with the baseline', 5, (v) => `${Math.round(v * 100)}%`)
+      ? leftAxis(y, 90, WIDTH - 30, quality.kind === 'accuracy' ? 'accuracy on the input set' : 'top-1 agreement with dense', 5, (v) => `${Math.round(v * 100)}%`)
       : leftAxis(y, 90, WIDTH - 30, 'model file (bytes)', 5),
     `<path d="${front.map((p, i) => `${i === 0 ? 'M' : 'L'}${n(x(p.medianMs))},${n(yOf(p))}`).join('')}" fill="none" stroke="${COLORS.bad}" stroke-dasharray="4 3"/>`,
   ];
@@ -260,7 +262,7 @@ export function paretoSvg(points: ParetoPoint[], provenance: Provenance = []): s
     );
     if (p.onFront) parts.push(text(x(p.medianMs) + radius(p) + 3, yOf(p) - 3, truncate(p.label, 36), `font-size="10" fill="${COLORS.text}"`));
   }
-  const note = useAgreement ? 'circle area: model file size' : 'no cell verified its outputs against a baseline, so the front is on latency and size';
+  const note = useAgreement ? 'circle area: model file size' : 'not every cell verified its outputs against dense, so the front is on latency and size';
   parts.push(text(90, bottom + 40, note, `font-size="10.5" fill="${COLORS.muted}"`));
   return svgDocument(WIDTH, bottom + 52, title, parts.join('\n'), '', provenance);
 }
@@ -340,5 +342,7 @@ function cellSummary(c: CellResult): SweepCellSummary {
     ...(c.report !== undefined ? { report: c.report } : {}),
     ...(c.latencyMs ? { medianMs: c.latencyMs.median } : {}),
     ...(c.sparsity !== undefined ? { sparsity: c.sparsity } : {}),
+    ...(c.verification ? { agreement: c.verification.top1Agreement } : {}),
+    ...(c.verification?.accuracy !== undefined ? { accuracy: c.verification.accuracy } : {}),
   };
 }
