@@ -6,14 +6,17 @@
 import {
   API_METHODS,
   EXPORT_FORMATS,
+  VENDOR_IMPORT_FORMATS,
   type ApiMethod,
   type ApiRequest,
   type ExportFormat,
   type HistoryFilter,
   type HistoryRunRef,
+  type ImportVendorRequest,
   type ProfileRequest,
   type RecipeJson,
   type RunRef,
+  type VendorImportFormat,
 } from './api';
 import { EdgescopeError } from './errors';
 import type { GraphOptimizationLevel } from './report';
@@ -75,7 +78,7 @@ export function validateProfileRequest(value: unknown, method = 'startProfile'):
   onlyKeys(method, obj, [
     'modelPath', 'eps', 'threads', 'batch', 'dims', 'shapes', 'inputValues', 'warmup', 'runs', 'minTimeMs',
     'profiledRuns', 'prune', 'pruneScope', 'graphOptimizationLevel', 'seed', 'epOptions', 'sparse', 'sparseLayers',
-    'dataPath', 'variantPaths', 'recipePath',
+    'dataPath', 'variantPaths', 'recipePath', 'coldCache',
   ]);
   const req: ProfileRequest = { modelPath: str(method, obj, 'modelPath') };
   if (obj.eps !== undefined) {
@@ -138,6 +141,8 @@ export function validateProfileRequest(value: unknown, method = 'startProfile'):
   }
   if (obj.sparse !== undefined) {
     if (typeof obj.sparse !== 'boolean') fail(method, "'sparse' must be a boolean");
+    // The sparse kernels run pruned variants: without one there is nothing for them to run.
+    if (obj.sparse && !(Array.isArray(obj.prune) && obj.prune.length > 0)) fail(method, "'sparse' needs 'prune': the sparse kernels run the pruned variants");
     req.sparse = obj.sparse;
   }
   if (obj.sparseLayers !== undefined) {
@@ -156,6 +161,10 @@ export function validateProfileRequest(value: unknown, method = 'startProfile'):
     req.variantPaths = obj.variantPaths as string[];
   }
   if (obj.recipePath !== undefined) req.recipePath = str(method, obj, 'recipePath');
+  if (obj.coldCache !== undefined) {
+    if (typeof obj.coldCache !== 'boolean') fail(method, "'coldCache' must be a boolean");
+    req.coldCache = obj.coldCache;
+  }
   for (const key of Object.keys(req) as (keyof ProfileRequest)[]) if (req[key] === undefined) delete req[key];
   return req;
 }
@@ -320,5 +329,29 @@ export function validateRequest<M extends ApiMethod>(method: M, value: unknown):
       return compressionRequest(method, value, false) as ApiRequest<M>;
     case 'compressModel':
       return compressionRequest(method, value, true) as ApiRequest<M>;
+    case 'compressionLayerViews': {
+      const obj = asObject(method, value);
+      onlyKeys(method, obj, ['modelPath', 'recipe', 'layer', 'maxCells']);
+      const { modelPath, recipe } = compressionRequest(method, { modelPath: obj.modelPath, recipe: obj.recipe }, false);
+      const maxCells = optInt(method, obj, 'maxCells', 1, 256);
+      return { modelPath, recipe, layer: str(method, obj, 'layer', 1024), ...(maxCells !== undefined ? { maxCells } : {}) } as ApiRequest<M>;
+    }
+    case 'importVendorReport':
+      return importVendorRequest(method, value) as ApiRequest<M>;
   }
+}
+
+/** importVendorReport: the file and format; the file's contents are checked by the engine's readers. */
+function importVendorRequest(method: string, value: unknown): ImportVendorRequest {
+  const obj = asObject(method, value);
+  onlyKeys(method, obj, ['file', 'format', 'modelPath', 'device']);
+  if (!VENDOR_IMPORT_FORMATS.includes(obj.format as VendorImportFormat)) fail(method, `'format' must be one of ${VENDOR_IMPORT_FORMATS.join(', ')}`);
+  const device = obj.device === undefined ? undefined : str(method, obj, 'device', 64);
+  if (device !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/.test(device)) fail(method, "'device' must be a device name like MYRIAD or edgetpu");
+  return {
+    file: str(method, obj, 'file'),
+    format: obj.format as VendorImportFormat,
+    ...(obj.modelPath !== undefined ? { modelPath: str(method, obj, 'modelPath') } : {}),
+    ...(device !== undefined ? { device } : {}),
+  };
 }

@@ -60,6 +60,8 @@ export interface ProfileRequest {
   variantPaths?: string[];
   /** A compression recipe (docs/compression.md): one variant built from it, id `recipe-<file name>`. */
   recipePath?: string;
+  /** Flush the last-level cache before each timed run and alternate warm and cold profiled runs: cold vs warm per op (docs/attribution.md). */
+  coldCache?: boolean;
 }
 
 export type JobStage = 'prepare' | 'ceilings' | 'compress' | 'run' | 'analyse' | 'report';
@@ -83,9 +85,9 @@ export interface ApiError {
  * the paper tables with the reproducibility block, 'csv' the runs table and 'ops-csv' the ops table
  * (full precision, units in the column names).
  */
-export type ExportFormat = 'json' | 'html' | 'trace' | 'md' | 'tex' | 'csv' | 'ops-csv';
+export type ExportFormat = 'json' | 'html' | 'pdf' | 'trace' | 'md' | 'tex' | 'csv' | 'ops-csv';
 
-export const EXPORT_FORMATS: readonly ExportFormat[] = ['json', 'html', 'trace', 'md', 'tex', 'csv', 'ops-csv'];
+export const EXPORT_FORMATS: readonly ExportFormat[] = ['json', 'html', 'pdf', 'trace', 'md', 'tex', 'csv', 'ops-csv'];
 
 /** One run of a report: a variant on an EP. */
 export interface RunRef {
@@ -96,7 +98,9 @@ export interface RunRef {
 export interface ExportedFile {
   fileName: string;
   mimeType: string;
+  /** The file's text, or its bytes in base64 when `encoding` says so (PDF). */
   content: string;
+  encoding?: 'base64';
 }
 
 /** Who made a run of the history. */
@@ -162,6 +166,10 @@ export interface SweepCellSummary {
   report?: string;
   medianMs?: number;
   sparsity?: number;
+  /** Top-1 agreement with the dense model, when the cell was verified (results.json `verification`). */
+  agreement?: number;
+  /** Accuracy on the sweep's labelled input set, when it has one. */
+  accuracy?: number;
 }
 
 /** A chart as a standalone SVG document. */
@@ -248,6 +256,46 @@ export interface CompressionPreview {
   totals: PreviewBytes & { params: number; nnz: number; sparsity: number };
 }
 
+/**
+ * A weight's zero pattern, down-sampled (compress/views/zero-pattern.ts): the matrix view (one row per
+ * output feature, columns = fan-in) cut into cells at `rowEdges` x `colEdges`, each with its exact
+ * count of nonzeros, row-major. A small matrix has one cell per weight.
+ */
+export interface ZeroPattern {
+  rows: number;
+  cols: number;
+  rowEdges: number[];
+  colEdges: number[];
+  nonzeros: number[];
+}
+
+export interface HistogramCounts {
+  /** Nonzero weights per bin. */
+  counts: number[];
+  /** Exact zeros (and weights thinning removed), apart from the bins. */
+  zeros: number;
+  total: number;
+}
+
+/** Weight histograms on shared bin edges over [-max|w|, max|w|] of the dense weight (compress/views/histogram.ts). */
+export interface WeightHistogram {
+  edges: number[];
+  /** The dense weight. */
+  before: HistogramCounts;
+  /** The compressed weight, when there is one to compare. */
+  after?: HistogramCounts;
+}
+
+/** One layer's views in the compression panel: its zero pattern after the recipe, and its weights before and after. */
+export interface LayerViews {
+  /** The weight initializer. */
+  name: string;
+  opType: string;
+  shape: number[];
+  zeroPattern: ZeroPattern;
+  histogram: WeightHistogram;
+}
+
 export interface CompressModelResult {
   /** The written variant. */
   path: string;
@@ -257,6 +305,30 @@ export interface CompressModelResult {
   /** Sparsity over the pruned layers' weights. */
   sparsity: number;
   verification: Verification;
+}
+
+/** Vendor tools whose recorded measurements import as reports (docs/accelerators.md). */
+export const VENDOR_IMPORT_FORMATS = ['openvino', 'tflite'] as const;
+export type VendorImportFormat = (typeof VENDOR_IMPORT_FORMATS)[number];
+
+/** A vendor tool's output file imported into the run history (`edgescope import FILE --format ...` from the app). */
+export interface ImportVendorRequest {
+  /** OpenVINO benchmark_app's report (CSV or -json_stats) or TFLite benchmark_model's --enable_op_profiling output. */
+  file: string;
+  format: VendorImportFormat;
+  /** The ONNX model the vendor model was made from: gives each matching op its FLOPs and bytes. */
+  modelPath?: string;
+  /** The device, when the file does not name it (e.g. MYRIAD, edgetpu). */
+  device?: string;
+}
+
+export interface ImportVendorResult {
+  /** The run's id in the history; it also works as a jobId (getReport, exportReport, compareRuns). */
+  runId: string;
+  /** Its one run's backend is `<tool>:<device>`, e.g. openvino:MYRIAD. */
+  report: Report;
+  /** Set when the report was written but could not be indexed in the history. */
+  historyError?: string;
 }
 
 /** Calls: method name -> request and result types. */
@@ -294,6 +366,10 @@ export interface ApiCalls {
   previewCompression: { req: { modelPath: string; recipe: RecipeJson }; res: CompressionPreview };
   /** Builds, verifies and writes the variant (default: WORKSPACE/variants/<model>.recipe-<hash>.onnx). */
   compressModel: { req: { modelPath: string; recipe: RecipeJson; outPath?: string }; res: CompressModelResult };
+  /** One layer's zero-pattern heat map (at most maxCells x maxCells, default 128) and weight histograms under the recipe. */
+  compressionLayerViews: { req: { modelPath: string; recipe: RecipeJson; layer: string; maxCells?: number }; res: LayerViews };
+  /** Imports a vendor tool's recorded measurements as a report and records it in the run history. */
+  importVendorReport: { req: ImportVendorRequest; res: ImportVendorResult };
 }
 
 export type ApiMethod = keyof ApiCalls;
@@ -342,6 +418,8 @@ export const API_METHODS: readonly ApiMethod[] = [
   'openSweepCell',
   'previewCompression',
   'compressModel',
+  'compressionLayerViews',
+  'importVendorReport',
 ] as const;
 
 export const API_EVENTS: readonly ApiEventName[] = [

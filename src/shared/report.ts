@@ -197,6 +197,8 @@ export interface ProfileSettings {
   sparseLayers?: Record<string, 'sparse' | 'dense'>;
   /** Options per EP as validated (engine/run/ep-options.ts); absent when none were given. */
   epOptions?: Record<string, Record<string, number | boolean | string | string[]>>;
+  /** Cold-cache mode: the last-level cache flushed before each timed run; profiled runs alternate warm and cold. */
+  coldCache?: boolean;
 }
 
 export interface BackendStatus {
@@ -250,9 +252,23 @@ export interface OpPhases {
   stallUs: number;
 }
 
+/** An op's stallUs split by top-down fractions from perf counters (docs/counters.md). */
+export interface StallSplit {
+  backendUs: number;
+  frontendUs: number;
+  otherUs: number;
+}
+
+/** Shares of the profiled runs' cycles stalled in the back end / front end, or why there are none. */
+export type TopDownFractions =
+  | { available: true; backendBound: number | null; frontendBound: number | null; cycles: number; coveredMs: number }
+  | { available: false; reason: string };
+
 export interface OpReport {
   name: string;
   opType: string;
+  /** phases.stallUs split by the run's stall-counter fractions (RunReport.topDown); absent without them. */
+  stallSplit?: StallSplit;
   /**
    * The model's node this optimized-graph node executes (ORT renames what it fuses or rewrites: 'fused
    * conv1', 'r1_nchwc'); absent when it could not be mapped, or in reports written before it.
@@ -329,6 +345,11 @@ export interface CounterSeries {
   /** [tMs, value] on the job clock. */
   samples?: [number, number][];
   source: string;
+  /** perf.* series: how they were counted ('perf_event_open' addon or 'perf stat') and why that route. */
+  route?: 'perf_event_open' | 'perf stat';
+  routeReason?: string;
+  /** perf_event_open: lowest share of an interval the event was on a counter (< 1: multiplexed, scaled). */
+  runningFraction?: number;
 }
 
 export interface ProviderShare {
@@ -367,9 +388,70 @@ export interface RunReport {
   ops: OpReport[];
   spans: TimelineSpan[];
   counters: CounterSeries[];
+  /** Stall-counter fractions over the profiled runs, splitting each op's stallUs (absent in older reports). */
+  topDown?: TopDownFractions;
   totals: { opUs: number; memoryUs: number; computeUs: number; overheadUs: number };
   placement: Placement;
   ceilings: Ceilings;
+  /** Energy per inference from each power source sampled during the timed runs (absent in older reports). */
+  energy?: EnergyEstimate[];
+  /** Whether the CPU throttled during the run, from frequency, temperature and throttle counters (absent in older reports). */
+  throttling?: ThrottlingVerdict | Unavailable;
+  /** Present when the run was profiled with cold caches (`coldCache`): the flush, and cold vs warm per op. */
+  coldCache?: ColdCacheReport;
+}
+
+/** Energy of the timed runs from one power series, or why it has none. */
+export interface EnergyEstimate {
+  /** The counter series it comes from, e.g. 'power.rapl.package-0', 'power.battery', 'gpu0.power'. */
+  series: string;
+  /** Where that series is read (sysfs path, nvidia-smi). */
+  source: string;
+  /** Average power over the sampled part of the timed window x the window: joules for all timed runs. */
+  joules?: number;
+  joulesPerInference?: number;
+  averageW?: number;
+  /** How much of the timed window the samples cover. */
+  coveredMs?: number;
+  windowMs?: number;
+  /** Present when this source gives no estimate. */
+  unavailable?: Unavailable;
+}
+
+export interface ThrottlingVerdict {
+  throttled: boolean;
+  /** What each signal showed during the run, one sentence each (frequency, temperature, throttle counters). */
+  evidence: string[];
+}
+
+/** Cold-cache mode: the last-level cache flushed before each timed and cold profiled run. */
+export interface ColdCacheReport {
+  /** Bytes streamed per flush (2-4x the last-level cache). */
+  flushBytes: number;
+  lastLevelCacheBytes: number;
+  flushes: number;
+  /** Median time of one flush; never part of any latency. */
+  flushMedianMs: number;
+  /** Profiled runs with warm caches and with flushed caches (they alternate). */
+  warmRuns: number;
+  coldRuns: number;
+  ops: ColdWarmOp[];
+  /** Sums over ops of the medians. */
+  totals: { warmUs: number; coldUs: number; dramUs: number };
+}
+
+export interface ColdWarmOp {
+  /** Index into the run's `ops`. */
+  op: number;
+  name: string;
+  warmUs: number;
+  coldUs: number;
+  /** cold - warm, at least 0: the time spent fetching from DRAM what a warm run found in cache. */
+  dramUs: number;
+  /** dramUs / coldUs. */
+  dramShare: number;
+  /** Mann-Whitney U two-sided p-value of cold vs warm per-run durations; null with fewer than 3 runs of either. */
+  pValue: number | null;
 }
 
 export interface Verification {

@@ -34,6 +34,7 @@ const STAGES: JobStage[] = ['prepare', 'ceilings', 'compress', 'run', 'analyse',
 const EXPORT_SUFFIX: Record<ExportFormat, string> = {
   json: 'json',
   html: 'html',
+  pdf: 'report.pdf',
   trace: 'trace.json',
   md: 'md',
   tex: 'tex',
@@ -150,7 +151,10 @@ export class FakeEngine implements EngineApi {
       case 'exportReport': {
         const { jobId, format } = req as ApiRequest<'exportReport'>;
         const report = this.finished(jobId);
-        return { fileName: `report-${jobId}.${EXPORT_SUFFIX[format]}`, mimeType: format === 'html' ? 'text/html' : 'application/json', content: JSON.stringify(report) };
+        const fileName = `report-${jobId}.${EXPORT_SUFFIX[format]}`;
+        // A PDF travels base64-encoded like the real engine's (the bytes here are the report JSON).
+        if (format === 'pdf') return { fileName, mimeType: 'application/pdf', content: Buffer.from(JSON.stringify(report)).toString('base64'), encoding: 'base64' };
+        return { fileName, mimeType: format === 'html' ? 'text/html' : 'application/json', content: JSON.stringify(report) };
       }
       case 'compareRuns': {
         const { jobId, baseline, candidate } = req as ApiRequest<'compareRuns'>;
@@ -172,7 +176,11 @@ export class FakeEngine implements EngineApi {
       // Compression needs real weights: the compression panel is tested against the real engine.
       case 'previewCompression':
       case 'compressModel':
+      case 'compressionLayerViews':
         throw new EdgescopeError('E_NOT_FOUND', `the fake engine does not compress models (${method})`);
+      // Imports read real vendor files into the history: tested against the real engine.
+      case 'importVendorReport':
+        throw new EdgescopeError('E_NOT_FOUND', `the fake engine keeps no run history (${method})`);
     }
   }
 

@@ -62,6 +62,10 @@ export interface InspectCommand {
   indexBits?: number;
   /** Weight-sharing bits, 2..8 (same defaults). */
   shareBits?: number;
+  /** Write each layer's zero-pattern heat map and weight histogram as DIR/charts/<layer>-{zeros,histogram}.{svg,png}. */
+  outDir?: string;
+  /** The dense model MODEL was made from: the histograms compare its weights (before) with MODEL's (after). */
+  baseline?: string;
   json: boolean;
 }
 
@@ -128,7 +132,8 @@ commands:
                          MODEL: [--prune S --granularity G [--norm l1|l2]] [--recipe FILE] [--thin]
                          [--share-weights BITS] [--quantize MODE] [--calibration FILE] [--json] (docs/compression.md)
   inspect MODEL.onnx     per-layer sparsity and storage cost: dense, CSR, relative indexing, Huffman
-                         [--index-bits N] [--share-bits N] [--json]
+                         [--index-bits N] [--share-bits N] [--json]; --out DIR also writes each layer's
+                         zero-pattern heat map and weight histogram (before/after with --baseline DENSE.onnx)
   import FILE --format openvino|tflite --out DIR
                          import OpenVINO benchmark_app counters (.csv/.json) or TFLite benchmark_model
                          op profiling output as a report [--model MODEL.onnx] [--device D] [--json];
@@ -164,6 +169,8 @@ profile options:
   --prune-scope SCOPE    layer (default: each layer reaches the sparsity) or global (one threshold)
   --sparse               also run each pruned variant on ORT + sparse kernels (pruned-S+sparse; needs --prune)
   --sparse-layer NODE=sparse|dense  force one layer's hybrid choice over the measured policy (repeatable)
+  --cold-cache           flush the last-level cache before each timed run; per op cold and warm times and
+                         the DRAM share cold - warm (docs/attribution.md)
   --opt-level LEVEL      graph optimization: disabled, basic, extended, all (default all)
   --seed N               seed of the generated inputs (default 42)
   --data FILE            verify the variants on this input set (samples, optional labels) instead of random inputs
@@ -211,6 +218,7 @@ const OPTIONS = {
     'ep-option': { type: 'string', multiple: true },
     sparse: { type: 'boolean' },
     'sparse-layer': { type: 'string', multiple: true },
+    'cold-cache': { type: 'boolean' },
     data: { type: 'string' },
     variant: { type: 'string', multiple: true },
     recipe: { type: 'string' },
@@ -230,7 +238,7 @@ const OPTIONS = {
   devices: JSON_OPTION,
   machine: { ep: { type: 'string' }, threads: { type: 'string' }, recalibrate: { type: 'boolean' }, ...JSON_OPTION },
   report: { format: { type: 'string', multiple: true }, out: { type: 'string' } },
-  inspect: { 'index-bits': { type: 'string' }, 'share-bits': { type: 'string' }, ...JSON_OPTION },
+  inspect: { 'index-bits': { type: 'string' }, 'share-bits': { type: 'string' }, out: { type: 'string' }, baseline: { type: 'string' }, ...JSON_OPTION },
   sweep: { out: { type: 'string' }, restart: { type: 'boolean' }, 'retry-failed': { type: 'boolean' }, ...JSON_OPTION },
   history: {
     model: { type: 'string' },
@@ -284,11 +292,14 @@ export function parseCommand(argv: string[]): Command {
     case 'inspect': {
       const { values, positionals } = parseFor('inspect', rest);
       if (positionals.length !== 1) badRequest('inspect needs exactly one model path: edgescope inspect MODEL.onnx');
+      if (values.baseline !== undefined && values.out === undefined) badRequest('inspect --baseline needs --out DIR: it only changes the histograms written there');
       return {
         command: 'inspect',
         model: positionals[0],
         indexBits: integerFlag('index-bits', values['index-bits'], 1, 16),
         shareBits: integerFlag('share-bits', values['share-bits'], 2, 8),
+        ...(values.out !== undefined ? { outDir: values.out } : {}),
+        ...(values.baseline !== undefined ? { baseline: values.baseline } : {}),
         json: values.json === true,
       };
     }
@@ -350,6 +361,7 @@ export function parseCommand(argv: string[]): Command {
     dataPath: v.data,
     variantPaths: v.variant,
     recipePath: v.recipe,
+    coldCache: v['cold-cache'],
     epOptions: v['ep-option'] ? validateEpOptions(parseEpOptionArgs(v['ep-option']), v.ep ? list(v.ep) : ['cpu']) : undefined,
   };
   // The same validation the app's requests get (ranges, EP names, levels).

@@ -10,7 +10,7 @@ import type { ImportCommand } from './args';
 import { table } from './summary-table';
 
 export async function importVendor(cmd: ImportCommand, argv: string[]): Promise<number> {
-  const { report, files } = await runImportJob(
+  const { report, files, historyError } = await runImportJob(
     engineEnv(),
     {
       format: cmd.format as VendorFormat,
@@ -23,6 +23,8 @@ export async function importVendor(cmd: ImportCommand, argv: string[]): Promise<
     },
     { commandLine: ['edgescope', ...argv] },
   );
+  // As profile does: the import stands even when the history could not record it.
+  if (historyError) process.stderr.write(`edgescope: warning: the import was not recorded in the history: ${historyError}\n`);
   if (cmd.json) {
     process.stdout.write(`${JSON.stringify(report)}\n`);
     return 0;

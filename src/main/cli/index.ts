@@ -19,7 +19,7 @@ import { demoModelPath } from '../engine/model/demo-models';
 import { compress } from './compress-command';
 import { exportReport } from './report-command';
 import { importVendor } from './import-command';
-import { formatInspect, inspectModel } from './inspect-command';
+import { inspect } from './inspect-command';
 import { progressPrinter } from './progress';
 import { runBenchCommand } from './bench-command';
 import { sweep } from './sweep-command';
@@ -141,11 +141,8 @@ export async function runCli(argv: string[]): Promise<number> {
         return await devices(cmd.json);
       case 'machine':
         return await machine(cmd);
-      case 'inspect': {
-        const result = inspectModel(cmd);
-        process.stdout.write(cmd.json ? `${JSON.stringify(result)}\n` : `${formatInspect(result)}\n`);
-        return 0;
-      }
+      case 'inspect':
+        return await inspect(cmd, argv);
       case 'report':
         for (const path of await exportReport(cmd)) process.stdout.write(`wrote ${path}\n`);
         return 0;

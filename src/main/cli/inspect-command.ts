@@ -2,10 +2,18 @@
  * `edgescope inspect MODEL`: per prunable layer, its sparsity and what its weights cost
  * stored dense (fp32/fp16/int8), as CSR (32/16-bit indices), with Deep Compression's
  * relative indexing, and after weight sharing and Huffman coding (docs/storage-formats.md).
+ * With --out DIR it also writes each layer's zero-pattern heat map and weight histogram
+ * (compress/views/) as charts/*.svg, and charts/*.png when Chromium is there.
  */
+import { join, resolve } from 'node:path';
 import { sparsityTable, type SparsityRow } from '../engine/compress/sparsity-table';
 import { storageReport, type StorageLayer, type StorageTotals } from '../engine/compress/storage/report';
-import { readModel } from '../engine/model/onnx-io';
+import { modelLayerViews } from '../engine/compress/views/layer-views';
+import { layerViewCharts } from '../engine/compress/views/views-svg';
+import { StagedOutput } from '../engine/files/write-atomic';
+import { toolVersion } from '../engine/files/package-root';
+import { readModel, sha256, type LoadedModel } from '../engine/model/onnx-io';
+import { pngFiles, svgFiles } from '../engine/report/charts/chart-files';
 import { formatBytes, formatPercent, formatRatio } from '../engine/report/html/format';
 import type { InspectCommand } from './args';
 import { table } from './summary-table';
@@ -26,6 +34,8 @@ export interface InspectResult {
   totals: StorageFields & { params: number; nnz: number; sparsity: number };
   /** Per layer: nonzeros and the zero fraction at each granularity (compress/sparsity-table.ts). */
   sparsityTable: SparsityRow[];
+  /** With --out: the chart files written (heat maps and histograms). */
+  charts?: string[];
 }
 
 function stageBytes(s: StorageLayer | StorageTotals, stage: 'pruned' | 'huffman'): number {
@@ -44,8 +54,8 @@ function storage(s: StorageLayer | StorageTotals): StorageFields {
   };
 }
 
-export function inspectModel(cmd: InspectCommand): InspectResult {
-  const { proto, path } = readModel(cmd.model);
+export function inspectModel(cmd: InspectCommand, loaded: LoadedModel = readModel(cmd.model)): InspectResult {
+  const { proto, path } = loaded;
   const report = storageReport(proto, { indexBits: cmd.indexBits, shareBits: cmd.shareBits });
   return {
     model: path,
@@ -61,6 +71,44 @@ export function inspectModel(cmd: InspectCommand): InspectResult {
     totals: { ...storage(report.total), params: report.total.params, nnz: report.total.nnz, sparsity: 1 - report.total.density },
     sparsityTable: sparsityTable(proto),
   };
+}
+
+/**
+ * The whole command: the tables, and with --out the layer charts. Everything is computed (and the
+ * baseline checked) before anything is written; the files appear together or not at all.
+ */
+export async function inspect(cmd: InspectCommand, argv: readonly string[] = [], note: (line: string) => void = (line) => process.stderr.write(`edgescope: ${line}\n`)): Promise<number> {
+  const loaded = readModel(cmd.model);
+  const result = inspectModel(cmd, loaded);
+  if (cmd.outDir !== undefined) result.charts = await writeLayerCharts(cmd, loaded, resolve(cmd.outDir), argv, note);
+  process.stdout.write(cmd.json ? `${JSON.stringify(result)}\n` : `${formatInspect(result)}\n`);
+  return 0;
+}
+
+async function writeLayerCharts(cmd: InspectCommand, loaded: LoadedModel, outDir: string, argv: readonly string[], note: (line: string) => void): Promise<string[]> {
+  const baseline = cmd.baseline !== undefined ? readModel(cmd.baseline) : undefined;
+  const views = modelLayerViews(loaded.proto, baseline);
+  const provenance: [string, string][] = [
+    ['model', `${loaded.path} sha256 ${sha256(loaded.bytes)}`],
+    ...(baseline ? [['baseline', `${baseline.path} sha256 ${sha256(baseline.bytes)}`] as [string, string]] : []),
+    ['versions', `edgescope ${toolVersion()}, Node ${process.version}`],
+    ['command', argv.length > 0 ? ['edgescope', ...argv].join(' ') : `edgescope inspect ${cmd.model} --out ${cmd.outDir}`],
+    ['generated', new Date().toISOString()],
+  ];
+  const charts = layerViewCharts(views, provenance, { before: 'baseline (dense)', after: 'this model' });
+  const files = svgFiles(charts);
+  const png = await pngFiles(charts);
+  if (png.problem) note(png.problem);
+  files.push(...png.files);
+  const staged = new StagedOutput();
+  try {
+    for (const f of files) await staged.add(join(outDir, f.name), f.content);
+    await staged.commit();
+  } catch (err) {
+    await staged.discard();
+    throw err;
+  }
+  return files.map((f) => join(outDir, f.name));
 }
 
 export function formatInspect(result: InspectResult): string {
@@ -82,6 +130,7 @@ export function formatInspect(result: InspectResult): string {
     ),
     '',
     formatSparsityTable(result.sparsityTable),
+    ...(result.charts?.length ? ['', ...result.charts.map((path) => `wrote ${path}`)] : []),
   ].join('\n');
 }
 

@@ -46,6 +46,29 @@ function runCount(stats: LatencyStats): string {
   return notes.length > 0 ? `${stats.n} (${notes.join(', ')})` : String(stats.n);
 }
 
+/** Per run: energy per inference by source, a throttling verdict, and in cold-cache mode the ops caches helped most. */
+function runExtras(report: Report): string[] {
+  const out: string[] = [];
+  for (const v of report.variants) {
+    for (const r of v.runs) {
+      const label = `${v.id}@${r.ep}`;
+      const energy = (r.energy ?? []).filter((e) => e.joulesPerInference !== undefined);
+      if (energy.length > 0) {
+        out.push(`energy   ${label}: ${energy.map((e) => `${(e.joulesPerInference! * 1000).toFixed(3)} mJ/inference (${e.series}, ${e.averageW?.toFixed(2) ?? '?'} W)`).join(', ')}`);
+      }
+      if (r.throttling && typeof r.throttling === 'object' && r.throttling.throttled) out.push(`throttle ${label}: ${r.throttling.evidence.join('; ')}`);
+      if (r.coldCache) {
+        const c = r.coldCache;
+        out.push(`cold cache ${label}: ${c.warmRuns} warm / ${c.coldRuns} cold profiled runs, flush ${formatBytes(c.flushBytes)} in ${formatDurationMs(c.flushMedianMs)}; ops warm ${formatDurationUs(c.totals.warmUs)}, cold ${formatDurationUs(c.totals.coldUs)}, DRAM share ${formatPercent(c.totals.coldUs > 0 ? c.totals.dramUs / c.totals.coldUs : 0, 0)}`);
+        const top = [...c.ops].sort((a, b) => b.dramUs - a.dramUs).slice(0, 8);
+        out.push(table(['op', 'warm', 'cold', 'DRAM (cold - warm)', 'share', 'p'], top.map((o) => [o.name, formatDurationUs(o.warmUs), formatDurationUs(o.coldUs), formatDurationUs(o.dramUs), formatPercent(o.dramShare, 0), formatPValue(o.pValue)]), [1, 2, 3, 4, 5]));
+      }
+    }
+  }
+  if (out.length > 0) out.unshift('');
+  return out;
+}
+
 export function formatProfileSummary(report: Report, files: { report: string; html: string; trace: string; models: string[] }): string {
   const { machine, model } = report;
   const c = machine.ceilings;
@@ -102,6 +125,7 @@ export function formatProfileSummary(report: Report, files: { report: string; ht
       ),
     );
   }
+  out.push(...runExtras(report));
   for (const w of report.warnings) out.push(`warning: ${w}`);
   out.push('');
   out.push(`wrote ${files.report}`);

@@ -32,6 +32,7 @@ import { DEMO_MODELS, demoModelPath, ensureDemoModel } from './model/demo-models
 import { readModel } from './model/onnx-io';
 import { summarizeModel } from './model/summary';
 import { runProfileJob, type EngineEnv } from './profile-job';
+import { printHtmlWithChromium } from './report/exports/pdf';
 import { renderFile, type FileKind } from './report/exports/render';
 import { packageRoot, toolVersion } from './files/package-root';
 import { writeFileAtomic } from './files/write-atomic';
@@ -42,6 +43,7 @@ import { runSweep } from './sweep/run-sweep';
 import { readResults } from './sweep/results';
 import { sweepBaseDir, sweepHash, validateSweep } from './sweep/spec';
 import { sweepOverview } from './sweep/views';
+import { runImportJob } from './import/import-job';
 import { defaultWorkerScriptPath, RunWorker } from './run/runner';
 import { defaultVariantPath } from './compress/preview';
 import type { EngineTask, EngineTaskResult } from './run/tasks';
@@ -57,6 +59,8 @@ export interface EngineOptions {
   samplePeriodMs?: number;
   /** The sysfs tree the device inventory reads and devicesChanged watches (default: EDGESCOPE_SYSFS_ROOT, else /sys). */
   sysfsRoot?: string;
+  /** Prints report HTML to PDF (the app passes Electron's printToPDF; default: a headless Chromium or Chrome). */
+  printPdf?: (html: string) => Promise<Uint8Array>;
 }
 
 
@@ -239,14 +243,18 @@ export function createEngine(options: EngineOptions = {}): Engine {
     return backends.value;
   }
 
-  /** The app's export formats: 'csv' is the runs table, 'ops-csv' the per-op one. */
-  const EXPORT_KINDS: Record<ExportFormat, FileKind> = {
+  /** The app's export formats: 'csv' is the runs table, 'ops-csv' the per-op one; 'pdf' prints the HTML. */
+  const EXPORT_KINDS: Record<Exclude<ExportFormat, 'pdf'>, FileKind> = {
     json: 'json', html: 'html', trace: 'trace', md: 'md', tex: 'tex', csv: 'csv:runs', 'ops-csv': 'csv:ops',
   };
 
-  function exportReport(jobId: string, format: ExportFormat): ExportedFile {
+  async function exportReport(jobId: string, format: ExportFormat): Promise<ExportedFile> {
     const report = finishedReport(jobId);
     const stem = basename(report.model.path).replace(/\.onnx$/i, '');
+    if (format === 'pdf') {
+      const pdf = await (options.printPdf ?? printHtmlWithChromium)(renderFile(report, 'html').content);
+      return { fileName: `${stem}.report.pdf`, mimeType: 'application/pdf', content: Buffer.from(pdf).toString('base64'), encoding: 'base64' };
+    }
     const file = renderFile(report, EXPORT_KINDS[format]);
     return { fileName: `${stem}.${file.name}`, mimeType: file.mimeType, content: file.content };
   }
@@ -367,7 +375,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
       return { cancelled: true };
     },
     getReport: async ({ jobId }) => finishedReport(jobId),
-    exportReport: async ({ jobId, format }) => exportReport(jobId, format),
+    exportReport: ({ jobId, format }) => exportReport(jobId, format),
     compareRuns: async ({ jobId, baseline, candidate }) => compareRunPair(finishedReport(jobId), baseline, candidate),
     listDevices: async () => collectDeviceInventory({ backends: await listBackends(), sysfsRoot }),
     listRuns: async (filter) => history.list(filter),
@@ -395,7 +403,19 @@ export function createEngine(options: EngineOptions = {}): Engine {
     compressModel: async ({ modelPath, recipe, outPath }) => {
       const model = await resolveModelPath(modelPath, env.demoDirs);
       const out = outPath !== undefined ? resolve(outPath) : defaultVariantPath(join(workspaceDir, 'variants'), model, recipe);
+      // The renderer names the file: whatever it sends, only an .onnx model can be written (or replaced).
+      if (!out.toLowerCase().endsWith('.onnx')) throw new EdgescopeError('E_BAD_REQUEST', `compressModel: outPath ${out} is not an .onnx file`);
       return inTaskWorker({ kind: 'compressVariant', modelPath: model, recipe, outPath: out, workerScriptPath: env.workerScriptPath });
+    },
+    compressionLayerViews: async ({ modelPath, recipe, layer, maxCells }) =>
+      inTaskWorker({ kind: 'compressionLayerViews', modelPath: await resolveModelPath(modelPath, env.demoDirs), recipe, layer, maxCells }),
+    importVendorReport: async ({ file, format, modelPath, device }) => {
+      // Written straight into a history run folder, so the job records it in place (source 'app').
+      const runId = `${new Date().toISOString().replace(/[:.]/g, '-')}-import-${randomBytes(4).toString('hex')}`;
+      const model = modelPath !== undefined ? await resolveModelPath(modelPath, env.demoDirs) : undefined;
+      const result = await runImportJob(env, { format, file, model, device, outDir: history.runDir(runId) }, { historySource: 'app' });
+      const id = result.historyId ?? runId;
+      return { runId: id, report: adopt(id, result.report), ...(result.historyError ? { historyError: result.historyError } : {}) };
     },
   };
 

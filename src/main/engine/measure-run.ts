@@ -4,16 +4,21 @@
  * timeline spans on the job clock.
  */
 import { rm } from 'node:fs/promises';
-import type { Ceilings, OpReport, ProfileSettings, RunReport, TimelineSpan } from '../../shared/report';
+import type { Ceilings, ColdCacheReport, OpReport, ProfileSettings, RunReport, TimelineSpan } from '../../shared/report';
 import { attribute } from './analysis/attribution';
+import { coldCacheFlushBytes, coldCacheReport } from './analysis/cold-cache';
 import { opCost } from './analysis/op-cost';
 import { placementOf } from './analysis/placement';
 import type { SourceGraph } from './analysis/source-graph';
 import { latencyStats } from './analysis/stats';
+import { sysfsRootFromEnv } from './devices/inventory';
 import type { ResolvedInput } from './model/inputs';
 import type { RunPhase, RunResult, RunSpec } from './run/messages';
 import { RunWorker } from './run/runner';
 import { startSampler } from './trace/counters';
+import { energyPerInference } from './trace/counters/energy';
+import { topDownFractions, withStallSplit } from './trace/counters/perf-event-topdown';
+import { detectThrottling } from './trace/counters/thermal-throttle';
 import { aggregateOps, parseTrace, readTraceFile, traceClockOffsetUs } from './trace/ort-trace';
 
 export interface MeasureArgs {
@@ -34,8 +39,9 @@ export interface MeasureArgs {
 
 export async function measureRun(a: MeasureArgs): Promise<{ run: RunReport; result: RunResult }> {
   const { result, counters } = await runSampled(a);
-  const { ops, spans } = result.profilePath ? await analyseTrace(result, a) : { ops: [], spans: [] };
-  return { run: runReportOf(a, result, { ops, spans, counters, placement: placementOf(ops, a.ep) }), result };
+  const { ops, spans, coldCache } = result.profilePath ? await analyseTrace(result, a) : { ops: [], spans: [] };
+  const run = runReportOf(a, result, { ops, spans, counters, placement: placementOf(ops, a.ep) });
+  return { run: coldCache ? { ...run, coldCache } : run, result };
 }
 
 /** The run worker started for one run of `a` (plus `extra`), sampled from this process, then stopped. */
@@ -43,7 +49,8 @@ export async function runSampled(a: MeasureArgs, extra: Partial<RunSpec> = {}): 
   const worker = await RunWorker.start(a.workerScriptPath);
   const cancel = () => worker.cancel();
   a.signal?.addEventListener('abort', cancel);
-  const sampler = await startSampler({ pid: worker.pid, periodMs: a.settings.samplePeriodMs, clockOriginNs: a.clockOriginNs });
+  // EDGESCOPE_SYSFS_ROOT redirects the power and thermal readers too, as it does the environment block.
+  const sampler = await startSampler({ pid: worker.pid, periodMs: a.settings.samplePeriodMs, clockOriginNs: a.clockOriginNs, sysfsRoot: sysfsRootFromEnv() });
   let result: RunResult;
   let counters: RunReport['counters'];
   try {
@@ -63,9 +70,15 @@ export async function runSampled(a: MeasureArgs, extra: Partial<RunSpec> = {}): 
         profileDir: a.staging,
         returnOutputs: true,
         clockOriginNs: a.clockOriginNs.toString(),
+        ...(a.settings.coldCache ? { coldCacheFlushBytes: coldCacheFlushBytes(a.ceilings.lastLevelCacheBytes) } : {}),
         ...extra,
       },
-      a.onPhase,
+      // Each progress message is a run-window boundary: the perf_event_open counters are read
+      // there (arrival is IPC-late by well under a millisecond) so window counts split at it.
+      (phase, done, total) => {
+        sampler.mark();
+        a.onPhase(phase, done, total);
+      },
     );
   } finally {
     a.signal?.removeEventListener('abort', cancel);
@@ -81,7 +94,9 @@ export function runReportOf(
   result: RunResult,
   analysed: Pick<RunReport, 'ops' | 'spans' | 'counters' | 'placement'>,
 ): RunReport {
-  const { ops } = analysed;
+  // Stall counters (where the CPU has them) split each op's unexplained time (docs/counters.md).
+  const topDown = topDownFractions(analysed.counters, result.profiledWindows);
+  const ops = withStallSplit(analysed.ops, topDown);
   const batch = a.inputs[0]?.dims[0] ?? 1;
   const latencyMs = latencyStats(result.latenciesMs);
   return {
@@ -100,6 +115,7 @@ export function runReportOf(
     ops,
     spans: analysed.spans,
     counters: analysed.counters,
+    topDown,
     totals: {
       opUs: ops.reduce((s, o) => s + o.durUs, 0),
       memoryUs: ops.reduce((s, o) => s + o.phases.memoryUs, 0),
@@ -108,16 +124,26 @@ export function runReportOf(
     },
     placement: analysed.placement,
     ceilings: a.ceilings,
+    energy: energyPerInference(analysed.counters, result.timedWindow, result.latenciesMs.length),
+    throttling: detectThrottling(analysed.counters, {
+      startMs: result.timedWindow.startMs,
+      endMs: result.profiledWindows.at(-1)?.endMs ?? result.timedWindow.endMs,
+    }),
   };
 }
 
-async function analyseTrace(result: RunResult, a: MeasureArgs): Promise<{ ops: OpReport[]; spans: TimelineSpan[] }> {
+async function analyseTrace(
+  result: RunResult,
+  a: MeasureArgs,
+): Promise<{ ops: OpReport[]; spans: TimelineSpan[]; coldCache?: ColdCacheReport }> {
   const trace = parseTrace(readTraceFile(result.profilePath!));
   await rm(result.profilePath!, { force: true });
   // The first model_run is the profiling session's own warm-up; the worker did not time it.
   const offsetUs = traceClockOffsetUs(trace, result.profiledWindows, 1);
   const profiledRuns = trace.runs.slice(1);
-  const aggregated = aggregateOps(profiledRuns);
+  // In cold-cache mode the op table is the warm runs' (comparable with a normal run); cold ones go to coldCache.
+  const cold = result.coldCache?.profiledCold;
+  const aggregated = aggregateOps(cold ? profiledRuns.filter((_, r) => !cold[r]) : profiledRuns);
   const ops: OpReport[] = aggregated.map((op) => {
     const cost = opCost(op.sample, a.sourceGraph.weightDims(op.name, op.opType));
     const attribution = attribute(op.opType, op.durUs, cost, { ceilings: a.ceilings, modelWeightBytes: a.modelWeightBytes });
@@ -150,6 +176,14 @@ async function analyseTrace(result: RunResult, a: MeasureArgs): Promise<{ ops: O
   const spans: TimelineSpan[] = profiledRuns.flatMap((run, r) =>
     run.kernels.map((k) => ({ op: opIndex.get(k.name)!, run: r, startMs: (k.tsUs + offsetUs) / 1000, durMs: k.durUs / 1000 })),
   );
-  return { ops, spans };
+  if (!cold || !result.coldCache) return { ops, spans };
+  const coldCache = coldCacheReport({
+    opNames: ops.map((o) => o.name),
+    warm: aggregated,
+    cold: aggregateOps(profiledRuns.filter((_, r) => cold[r])),
+    info: result.coldCache,
+    lastLevelCacheBytes: a.ceilings.lastLevelCacheBytes,
+  });
+  return { ops, spans, coldCache };
 }
 

@@ -22,6 +22,7 @@ import {
 import { SourceGraph } from './analysis/source-graph';
 import { compareRuns } from './analysis/compare';
 import { measureRun } from './measure-run';
+import { throttlingWarning } from './trace/counters/thermal-throttle';
 import { compareOutputs, verifyOnInputSet } from './analysis/verify';
 import { readInputSet } from './model/input-set';
 import { prunableLayerSparsity, pruneModel } from './compress/prune';
@@ -136,6 +137,7 @@ export async function runProfileJob(env: EngineEnv, request: ProfileRequest, out
     ...(request.epOptions && Object.keys(request.epOptions).length > 0
       ? { epOptions: validateEpOptions(request.epOptions, request.eps ?? [...DEFAULTS.eps]) }
       : {}),
+    ...(request.coldCache ? { coldCache: true } : {}),
   };
   for (const s of settings.pruneSparsities) {
     if (!(s >= 0 && s < 1)) throw new EdgescopeError('E_BAD_REQUEST', `sparsity ${s} is outside [0, 1)`);
@@ -261,6 +263,8 @@ export async function runProfileJob(env: EngineEnv, request: ProfileRequest, out
             onPhase: (phase, done, totalRuns) => progress('run', base + span * phaseFraction(phase, done, totalRuns), `${label}: ${phase} ${done}/${totalRuns}`),
           });
           runReports.set(`${variant.id}@${ep}`, run);
+          const throttled = throttlingWarning(label, run.throttling);
+          if (throttled) warnings.push(throttled);
           if (result.outputs) outputs.set(`${variant.id}@${ep}`, result.outputs);
           if (result.hybrid) hybridRuns.set(`${variant.id}@${ep}`, result.hybrid);
         } catch (err) {

@@ -4,7 +4,7 @@
  * (real onnxruntime runs in the run worker) and leaves nothing behind, nor an older variant touched,
  * when the recipe is bad.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../../src/main/engine/engine';
@@ -66,6 +66,11 @@ describe('previewCompression and compressModel through the engine', () => {
     );
     await expect(engine.call('compressModel', { modelPath: model, recipe: { keepFirst: true }, outPath: out })).rejects.toThrow('the recipe changes nothing');
     await expect(engine.call('compressModel', { modelPath: model, recipe: RECIPE, outPath: model })).rejects.toThrow('is the input model');
+    // Whatever path the renderer sends, only an .onnx file can be written.
+    const notes = join(dir, 'notes.txt');
+    writeFileSync(notes, 'keep me');
+    await expect(engine.call('compressModel', { modelPath: model, recipe: RECIPE, outPath: notes })).rejects.toThrow('is not an .onnx file');
+    expect(readFileSync(notes, 'utf8')).toBe('keep me');
     expect(readFileSync(out).equals(bytes)).toBe(true);
     expect(readdirSync(dir).filter((f) => f.startsWith('.edgescope-compress-'))).toEqual([]);
     expect(existsSync(model)).toBe(true);

@@ -55,20 +55,31 @@ const noWorker = async (): Promise<never> => {
   throw new EdgescopeError('E_BAD_REQUEST', 'int8-static needs calibration samples: use `edgescope compress --quantize int8-static --calibration FILE`');
 };
 
-/** Per-layer and total sparsity and sizes the recipe gives the model, without writing anything. */
-export async function previewCompression(modelPath: string, recipeJson: RecipeJson): Promise<CompressionPreview> {
+/**
+ * The model and what the recipe's float stages (prune, thin, share) make of it, in memory: sizes and
+ * views are read from these float weights, before quantization retypes them.
+ */
+export async function compressFloatStages(
+  modelPath: string,
+  recipeJson: RecipeJson,
+): Promise<{ recipe: Recipe; original: onnx.IModelProto; compressed: Omit<CompressResult, 'prunedSparsity'> }> {
   const recipe = parse(modelPath, recipeJson);
   if (recipe.quantize?.mode === 'int8-static') await noWorker();
   const original = readModel(modelPath).proto;
-  // Names and shapes only: the dense model's nonzeros are not shown (a full sparsity table would cost a pass per granularity).
-  const before = prunableWeights(original).map((w) => ({ name: w.initializer.name ?? '', node: w.nodeName, opType: w.opType, shape: tensorDims(w.initializer) }));
-  const label = recipeLabel(modelPath);
-  // Prune, thin and share first: sizes are read from the float weights, before quantization retypes them.
-  const { quantize, ...floatStages } = recipe;
+  const { quantize: _quantize, ...floatStages } = recipe;
   const hasFloatStage = recipe.default !== undefined || recipe.layers.length > 0 || recipe.thin || recipe.shareWeights !== undefined;
   const compressed: Omit<CompressResult, 'prunedSparsity'> = hasFloatStage
-    ? await compressModel(original, { recipe: { recipe: { ...floatStages, quantize: undefined }, label } }, { runWorker: noWorker })
+    ? await compressModel(original, { recipe: { recipe: { ...floatStages, quantize: undefined }, label: recipeLabel(modelPath) } }, { runWorker: noWorker })
     : { model: original as onnx.ModelProto, stages: [], layers: [] };
+  return { recipe, original, compressed };
+}
+
+/** Per-layer and total sparsity and sizes the recipe gives the model, without writing anything. */
+export async function previewCompression(modelPath: string, recipeJson: RecipeJson): Promise<CompressionPreview> {
+  const { recipe, original, compressed } = await compressFloatStages(modelPath, recipeJson);
+  const { quantize } = recipe;
+  // Names and shapes only: the dense model's nonzeros are not shown (a full sparsity table would cost a pass per granularity).
+  const before = prunableWeights(original).map((w) => ({ name: w.initializer.name ?? '', node: w.nodeName, opType: w.opType, shape: tensorDims(w.initializer) }));
   const stages = [...compressed.stages];
   const shapes = new Map(prunableWeights(compressed.model).map((w) => [w.initializer.name ?? '', tensorDims(w.initializer)]));
   const counts = new Map(prunableLayerSparsity(compressed.model).map((l) => [l.initializer, l]));

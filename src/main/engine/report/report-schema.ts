@@ -61,10 +61,30 @@ const op = object({
   sourceNode: str,
   vendorOpType: str,
   sparse: object({ format: str, rows: int, cols: int, nnz: int, batch: int, matrixBytes: nonNeg }),
+  stallSplit: object({ backendUs: nonNeg, frontendUs: nonNeg, otherUs: nonNeg }),
 });
 
+const share: Schema = { type: 'number', minimum: 0, maximum: 1 };
+
+// Stall-counter fractions over the profiled runs, or why there are none (docs/counters.md).
+const topDown: Schema = {
+  anyOf: [
+    object({ available: { const: true }, backendBound: nullable(share), frontendBound: nullable(share), cycles: nonNeg, coveredMs: nonNeg }),
+    object({ available: { const: false }, reason: str }),
+  ],
+};
+
 const counter = {
-  ...object({ name: str, unit: str, available: bool, source: str }, { reason: str, samples: array(pair) }),
+  ...object(
+    { name: str, unit: str, available: bool, source: str },
+    {
+      reason: str,
+      samples: array(pair),
+      route: { enum: ['perf_event_open', 'perf stat'] },
+      routeReason: str,
+      runningFraction: share,
+    },
+  ),
   // An unavailable counter says why; an available one carries samples.
   if: { properties: { available: { const: false } } },
   then: { required: ['reason'] },
@@ -72,6 +92,28 @@ const counter = {
 };
 
 const window = object({ startMs: num, endMs: num });
+
+const unavailableText: Schema = { type: 'string', pattern: '^unavailable: ' };
+
+const energyEstimate = {
+  ...object({ series: str, source: str }, {
+    joules: nonNeg, joulesPerInference: nonNeg, averageW: nonNeg, coveredMs: nonNeg, windowMs: nonNeg, unavailable: unavailableText,
+  }),
+  // Either an estimate or the reason there is none.
+  anyOf: [{ required: ['unavailable'] }, { required: ['joules', 'joulesPerInference', 'averageW', 'coveredMs', 'windowMs'] }],
+};
+
+const throttling = { anyOf: [object({ throttled: bool, evidence: array(str) }), unavailableText] };
+
+const coldCache = object({
+  flushBytes: nonNeg, lastLevelCacheBytes: nonNeg, flushes: int, flushMedianMs: nonNeg, warmRuns: int, coldRuns: int,
+  ops: array(object({
+    op: int, name: str, warmUs: nonNeg, coldUs: nonNeg, dramUs: nonNeg,
+    dramShare: { type: 'number', minimum: 0, maximum: 1 },
+    pValue: nullable({ type: 'number', minimum: 0, maximum: 1 }),
+  })),
+  totals: object({ warmUs: nonNeg, coldUs: nonNeg, dramUs: nonNeg }),
+});
 
 const run = object({
   ep: str,
@@ -96,6 +138,11 @@ const run = object({
     copies: object({ ops: int, durUs: nonNeg, bytes: nonNeg }),
   }),
   ceilings,
+}, {
+  energy: array(energyEstimate),
+  throttling,
+  coldCache,
+  topDown,
 });
 
 const verification = object({
@@ -208,6 +255,7 @@ export const REPORT_JSON_SCHEMA: Schema = {
       epOptions: { type: 'object', additionalProperties: { type: 'object', additionalProperties: { anyOf: [num, bool, str, array(str)] } } },
       sparse: bool,
       sparseLayers: { type: 'object', additionalProperties: { enum: ['sparse', 'dense'] } },
+      coldCache: bool,
     }),
     backends: array({
       ...object({ ep: str, available: bool, bundled: bool }, { reason: str }),

@@ -38,6 +38,20 @@ export interface RunSpec {
   clockOriginNs: string;
   /** Run the model hybrid: ORT segments + sparse kernels for pruned layers (sparse/hybrid). */
   hybrid?: HybridSpec;
+  /**
+   * Cold-cache mode (analysis/cold-cache.ts): stream this many bytes before each timed run and
+   * each cold profiled run to evict the last-level cache; profiled runs alternate warm and cold.
+   */
+  coldCacheFlushBytes?: number;
+}
+
+/** What the worker did in cold-cache mode. */
+export interface ColdCacheRunInfo {
+  flushBytes: number;
+  /** Duration of each flush, in order; none of it is inside a latency. */
+  flushMs: number[];
+  /** Per profiled window (in profiledWindows order): true when caches were flushed before it. */
+  profiledCold: boolean[];
 }
 
 export interface OutputTensor {
@@ -61,6 +75,8 @@ export interface RunResult {
   outputs?: OutputTensor[];
   /** Present for hybrid runs: the plan, the sparse layers and the segments' profiles. */
   hybrid?: HybridRunInfo;
+  /** Present when the spec asked for cold-cache mode. */
+  coldCache?: ColdCacheRunInfo;
 }
 
 export interface ProbeResult {

@@ -4,17 +4,20 @@
  * the app's main process keeps answering IPC. The worker is the run worker: it already
  * has the engine's modules and onnxruntime loaded.
  */
-import type { CompressModelResult, CompressionPreview, RecipeJson } from '../../../shared/api';
+import type { CompressModelResult, CompressionPreview, LayerViews, RecipeJson } from '../../../shared/api';
 import { compressVariant, previewCompression } from '../compress/preview';
+import { recipeLayerViews } from '../compress/views/layer-views';
 
 export type EngineTask =
   | { kind: 'previewCompression'; modelPath: string; recipe: RecipeJson }
   /** `workerScriptPath`: the run worker script, for the verification runs compressVariant starts. */
-  | { kind: 'compressVariant'; modelPath: string; recipe: RecipeJson; outPath: string; workerScriptPath: string };
+  | { kind: 'compressVariant'; modelPath: string; recipe: RecipeJson; outPath: string; workerScriptPath: string }
+  | { kind: 'compressionLayerViews'; modelPath: string; recipe: RecipeJson; layer: string; maxCells?: number };
 
 export interface EngineTaskResults {
   previewCompression: CompressionPreview;
   compressVariant: CompressModelResult;
+  compressionLayerViews: LayerViews;
 }
 
 export type EngineTaskResult<K extends EngineTask['kind']> = EngineTaskResults[K];
@@ -25,5 +28,7 @@ export async function runEngineTask(task: EngineTask): Promise<EngineTaskResults
       return previewCompression(task.modelPath, task.recipe);
     case 'compressVariant':
       return compressVariant({ modelPath: task.modelPath, recipe: task.recipe, outPath: task.outPath }, task.workerScriptPath);
+    case 'compressionLayerViews':
+      return recipeLayerViews(task.modelPath, task.recipe, task.layer, task.maxCells);
   }
 }

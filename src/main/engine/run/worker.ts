@@ -18,6 +18,7 @@ import { ortProviderEntry } from './ep-options';
 import { condenseOrtError } from './ort-errors';
 import { runHybrid } from '../sparse/hybrid/worker-run';
 import { runEngineTask } from './tasks';
+import { CacheFlusher, isColdProfiledRun } from '../analysis/cold-cache';
 
 function send(message: FromWorker): void {
   process.send?.(message);
@@ -109,11 +110,16 @@ async function run(id: number, spec: RunSpec): Promise<RunResult> {
     await session.run(feeds);
   }
 
+  // Cold-cache mode: evict the caches before each timed run, outside its latency.
+  const flusher = spec.coldCacheFlushBytes ? new CacheFlusher(spec.coldCacheFlushBytes) : null;
+  const flushMs: number[] = [];
+
   const latenciesMs: number[] = [];
   const timedStart = nowMs(origin);
   const deadline = timedStart + spec.minTimeMs;
   let lastProgress = 0;
   while (latenciesMs.length < spec.timedRuns || nowMs(origin) < deadline) {
+    if (flusher) flushMs.push(flusher.flush());
     const start = process.hrtime.bigint();
     await session.run(feeds);
     latenciesMs.push(Number(process.hrtime.bigint() - start) / 1e6);
@@ -128,14 +134,22 @@ async function run(id: number, spec: RunSpec): Promise<RunResult> {
 
   let profilePath: string | undefined;
   const profiledWindows: { startMs: number; endMs: number }[] = [];
+  // In cold-cache mode profiled runs alternate warm and cold: profiledRuns of each.
+  const profiledCold: boolean[] = [];
+  const profiledTotal = flusher ? 2 * spec.profiledRuns : spec.profiledRuns;
   if (spec.profiledRuns > 0) {
     const profiled = await createSession(spec, true);
     // One extra run first: it absorbs allocation, and the parser drops it.
-    for (let i = 0; i <= spec.profiledRuns; i++) {
-      progress('profiled', i, spec.profiledRuns + 1);
+    for (let i = 0; i <= profiledTotal; i++) {
+      progress('profiled', i, profiledTotal + 1);
+      const cold = flusher !== null && i > 0 && isColdProfiledRun(i - 1);
+      if (cold) flushMs.push(flusher.flush());
       const startMs = nowMs(origin);
       await profiled.run(feeds);
-      if (i > 0) profiledWindows.push({ startMs, endMs: nowMs(origin) });
+      if (i > 0) {
+        profiledWindows.push({ startMs, endMs: nowMs(origin) });
+        if (flusher) profiledCold.push(cold);
+      }
     }
     profiled.endProfiling();
     await profiled.release();
@@ -154,6 +168,7 @@ async function run(id: number, spec: RunSpec): Promise<RunResult> {
     profiledWindows,
     profilePath,
     outputs,
+    ...(flusher ? { coldCache: { flushBytes: flusher.bytes, flushMs, profiledCold } } : {}),
   };
 }
 

@@ -2,12 +2,14 @@
  * The compression panel's state: a recipe built from a small form (default target, per-layer overrides,
  * keep first/last dense, thinning, weight sharing, quantization), its live preview (debounced
  * previewCompression calls, the newest answer wins), the variant made from it (compressModel), and the
- * recipe saved to or loaded from JSON in the recipe file format (docs/compression.md).
+ * recipe saved to or loaded from JSON in the recipe file format (docs/compression.md). The layer selected in
+ * the table gets its views (zero-pattern heat map, weight histogram) for the previewed recipe, fetched per layer
+ * (compressionLayerViews) so a preview stays small.
  *
  * The recipe's contents are checked by the engine, whose one-line message names the entry at fault: the
  * form passes what the user typed (a number where it reads as one) rather than checking it twice.
  */
-import type { CompressionPreview, CompressModelResult, RecipeJson } from '../../../shared/api';
+import type { CompressionPreview, CompressModelResult, LayerViews, RecipeJson } from '../../../shared/api';
 import type { ApiClient } from '../api/client';
 import type { ErrorLine } from './error-line.svelte';
 
@@ -153,6 +155,12 @@ export class Compression {
   stale = $state(false);
   variant = $state.raw<CompressModelResult | null>(null);
   variantPhase = $state<VariantPhase>('idle');
+  /** The layer whose views are shown (a weight initializer name), and its views for the previewed recipe. */
+  selectedLayer = $state<string | null>(null);
+  layerViews = $state.raw<LayerViews | null>(null);
+
+  private previewedRecipe: RecipeJson | null = null;
+  private viewsSequence = 0;
 
   private timer: ReturnType<typeof setTimeout> | null = null;
   private queued: { modelPath: string; recipe: RecipeJson } | null = null;
@@ -173,6 +181,32 @@ export class Compression {
     this.preview = null;
     this.variant = null;
     this.variantPhase = 'idle';
+    this.selectedLayer = null;
+    this.layerViews = null;
+    this.previewedRecipe = null;
+  }
+
+  /** Show `layer`'s views (for the recipe last previewed); selecting it again hides them. */
+  selectLayer(layer: string): void {
+    this.selectedLayer = this.selectedLayer === layer ? null : layer;
+    this.layerViews = null;
+    void this.fetchViews();
+  }
+
+  /** The selected layer's views for the previewed recipe; the newest request wins. */
+  private async fetchViews(): Promise<void> {
+    const mine = ++this.viewsSequence;
+    const { modelPath, selectedLayer: layer, previewedRecipe: recipe } = this;
+    if (!modelPath || !layer || !recipe) {
+      this.layerViews = null;
+      return;
+    }
+    try {
+      const views = await this.client.call('compressionLayerViews', { modelPath, recipe, layer });
+      if (mine === this.viewsSequence) this.layerViews = views;
+    } catch (err) {
+      if (mine === this.viewsSequence) this.errors.show(`Showing the views of ${layer} failed`, err);
+    }
   }
 
   /**
@@ -213,6 +247,10 @@ export class Compression {
       this.preview = preview;
       this.stale = false;
       this.errors.clear();
+      this.previewedRecipe = recipe;
+      // A layer the new preview does not have (another model's, or a loaded recipe's) is no longer selected.
+      if (this.selectedLayer && !preview.layers.some((l) => l.name === this.selectedLayer)) this.selectedLayer = null;
+      void this.fetchViews();
     } catch (err) {
       if (mine !== this.sequence || this.queued || this.timer) return;
       this.errors.show('Previewing the compression failed', err);
@@ -251,5 +289,6 @@ export class Compression {
     if (this.timer) clearTimeout(this.timer);
     this.queued = null;
     this.sequence++;
+    this.viewsSequence++;
   }
 }

@@ -6,7 +6,7 @@
  * Each list request takes a sequence number and only the latest reply is kept: typing in a filter sends
  * several requests whose replies may overtake each other.
  */
-import type { HistoryEntry, HistoryFilter, HistoryRunRef } from '../../../shared/api';
+import type { HistoryEntry, HistoryFilter, HistoryRunRef, ImportVendorRequest, VendorImportFormat } from '../../../shared/api';
 import type { Comparison, Report } from '../../../shared/report';
 import type { ApiClient } from '../api/client';
 import type { ErrorLine } from './error-line.svelte';
@@ -30,6 +30,21 @@ export function toFilter(filters: HistoryFilters): HistoryFilter {
   return out;
 }
 
+/** The "Import measurements" form: a vendor tool's output file and its format; model and device optional. */
+export interface ImportForm {
+  file: string;
+  format: VendorImportFormat;
+  modelPath: string;
+  device: string;
+}
+
+/** The request the form makes: empty optional fields left out. */
+export function toImportRequest(form: ImportForm): ImportVendorRequest {
+  const modelPath = form.modelPath.trim();
+  const device = form.device.trim();
+  return { file: form.file.trim(), format: form.format, ...(modelPath ? { modelPath } : {}), ...(device ? { device } : {}) };
+}
+
 /** The first run of an entry: what a comparison of two history runs compares by default. */
 export function firstRunOf(entry: HistoryEntry): HistoryRunRef | null {
   const run = entry.runs[0];
@@ -50,6 +65,10 @@ export class RunHistoryState {
   compared = $state.raw<Comparison | null>(null);
   /** The run whose deletion waits for confirmation. */
   confirmingDelete = $state<string | null>(null);
+  importForm = $state<ImportForm>({ file: '', format: 'openvino', modelPath: '', device: '' });
+  importing = $state(false);
+  /** The run the last import made (highlighted in the table). */
+  lastImported = $state<string | null>(null);
 
   private sequence = 0;
 
@@ -119,6 +138,23 @@ export class RunHistoryState {
       await this.refresh();
     } catch (err) {
       this.errors.show(`Deleting run ${runId} failed`, err);
+    }
+  }
+
+  /** Imports the form's vendor file into the history (importVendorReport) and lists it. */
+  async importMeasurements(): Promise<void> {
+    const request = toImportRequest(this.importForm);
+    if (request.file === '' || this.importing) return;
+    this.importing = true;
+    try {
+      const result = await this.client.call('importVendorReport', request);
+      this.lastImported = result.runId;
+      if (result.historyError) this.errors.show('Recording the import in the history', new Error(result.historyError));
+      await this.refresh();
+    } catch (err) {
+      this.errors.show('Importing the measurements failed', err);
+    } finally {
+      this.importing = false;
     }
   }
 

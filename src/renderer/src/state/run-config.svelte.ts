@@ -28,6 +28,10 @@ export class RunConfig {
   prune = $state('0.9');
   pruneScope = $state<PruneScope>('layer');
   graphOptimizationLevel = $state<GraphOptimizationLevel>('all');
+  /** Also run each pruned variant on onnxruntime + the native sparse kernels (`pruned-S+sparse`). */
+  sparse = $state(false);
+  /** Flush the last-level cache before each timed run: cold vs warm per op. */
+  coldCache = $state(false);
 
   setEp(ep: string, enabled: boolean): void {
     this.eps = enabled ? [...new Set([...this.eps, ep])] : this.eps.filter((e) => e !== ep);
@@ -55,6 +59,8 @@ export class RunConfig {
       prune,
       pruneScope: this.pruneScope,
       graphOptimizationLevel: this.graphOptimizationLevel,
+      ...(this.sparse ? { sparse: true } : {}),
+      ...(this.coldCache ? { coldCache: true } : {}),
     };
     try {
       return { ok: true, request: validateProfileRequest(draft) };

@@ -6,7 +6,7 @@
 import type { Report } from '../../../../shared/report';
 import { toChromeTrace } from '../chrome-trace';
 import { renderReportHtml } from '../report-html';
-import { tableToCsv } from './csv';
+import { reproducibilityCsv, tableToCsv } from './csv';
 import { reportToLatex, reportToMarkdown } from './paper-tables';
 import { allTables, type Table } from './tables';
 
@@ -42,7 +42,10 @@ export function renderFile(report: Report, kind: FileKind): RenderedFile {
   }
 }
 
-/** Every table of the report as its own CSV file. */
+/** Every table of the report as its own CSV file, and the reproducibility block as reproducibility.csv. */
 export function renderCsvFiles(report: Report): RenderedFile[] {
-  return allTables(report).map((t) => renderFile(report, `csv:${t.id}`));
+  return [
+    ...allTables(report).map((t) => renderFile(report, `csv:${t.id}`)),
+    { name: 'reproducibility.csv', mimeType: 'text/csv', content: reproducibilityCsv(report) },
+  ];
 }

@@ -12,16 +12,28 @@
  *   faults.minor     count  minor page faults during each interval
  *   faults.major     count  major page faults during each interval
  *   perf.cycles, perf.instructions, perf.cache-references, perf.cache-misses,
- *   perf.LLC-load-misses  count per perf interval (perf stat child)
+ *   perf.LLC-load-misses  count per interval; the direct route (perf_event_open addon,
+ *   perf-event-counters.ts) adds perf.stalled-cycles-frontend|backend, perf.LLC-loads,
+ *   perf.task-clock (ms), perf.page-faults, perf.context-switches, perf.cpu-migrations and
+ *   reads at run-window boundaries too (mark()); `perf stat` is the fallback (perf-session.ts).
+ *   Each perf.* series names its route and why (route, routeReason).
  *   power.package, power.rapl.<zone name>  W  RAPL (whole package/DRAM, not just the process)
  *   power.battery    W      whole-system draw, only while discharging
+ *   cpu.frequency.cpu<N> MHz, temperature.<sensor> °C, cpu.throttle.{core,package} count  (thermal.ts)
+ *   gpu<i>.power W, gpu<i>.energy J, gpu<i>.clock.sm|clock.mem MHz, gpu<i>.temperature °C,
+ *   gpu<i>.utilization[.memory] %, gpu<i>.memory.used MiB  (nvidia-smi.ts)
  * See each reader's module for where the numbers come from and how far to trust them.
  */
 import type { CounterSeries } from '../../../../shared/report';
 import { BatteryCounters } from './battery';
+import { PerfEventCounters } from './perf-event-counters';
+import { readCpuFacts } from './perf-event-catalog';
+import { choosePerfRoute } from './perf-event-route';
 import { PerfSession, unavailablePerfSeries } from './perf-session';
 import { ProcCounters, readSystemConstants } from './proc-reader';
+import { startNvidiaSmi } from './nvidia-smi';
 import { RaplCounters } from './rapl';
+import { ThermalCounters } from './thermal';
 import { Sampler } from './sampler';
 import type { PolledSource } from './series';
 
@@ -45,8 +57,14 @@ export interface SamplerOptions {
   sysfsRoot?: string;
   /** Default 'auto': run `perf stat`; 'off' marks the perf.* series unavailable. */
   perf?: 'auto' | 'off';
-  /** Default 'perf'. */
+  /** Default 'perf'. Given explicitly, the perf stat route is used even when the addon loads. */
   perfBinary?: string;
+  /** Where native/perf is built; tests point it elsewhere. EDGESCOPE_PERF_ADDON=off disables it. */
+  perfAddonDir?: string;
+  /** Default 'auto': a long-lived nvidia-smi child for GPU power (nvidia-smi.ts); 'off': none. */
+  nvidiaSmi?: 'auto' | 'off';
+  /** Default 'nvidia-smi' on PATH. */
+  nvidiaSmiBinary?: string;
 }
 
 export interface CounterSampler {
@@ -56,6 +74,8 @@ export interface CounterSampler {
    * are kept.
    */
   stop(): Promise<CounterSeries[]>;
+  /** A run-window boundary: reads the perf_event_open counters now, so windows split exactly. */
+  mark(): void;
 }
 
 /**
@@ -82,15 +102,31 @@ export async function startSampler(options: SamplerOptions): Promise<CounterSamp
   const proc = new ProcCounters({ procRoot, pid: options.pid, system: readSystemConstants(procRoot) });
   let system: PolledSource[];
   try {
-    system = [new RaplCounters(sysfsRoot), new BatteryCounters(sysfsRoot)];
+    system = [new RaplCounters(sysfsRoot), new BatteryCounters(sysfsRoot), new ThermalCounters(sysfsRoot)];
   } catch (err) {
     proc.close();
     throw err;
   }
+  const route = choosePerfRoute(options);
+  let direct: PerfEventCounters | null = null;
+  let fallbackWhy = route.why;
+  if (route.route === 'perf_event_open') {
+    try {
+      direct = new PerfEventCounters({
+        binding: route.binding,
+        pid: options.pid,
+        facts: readCpuFacts(procRoot, sysfsRoot),
+        openMs: Number(process.hrtime.bigint() - options.clockOriginNs) / 1e6,
+        routeReason: route.why,
+      });
+    } catch (err) {
+      fallbackWhy = `fallback: the perf_event_open addon failed (${err instanceof Error ? err.message : String(err)})`;
+    }
+  }
   const binary = options.perfBinary ?? 'perf';
   const knownUnsupported = options.perf === 'off' ? undefined : perfUnsupported.get(binary);
   const perf =
-    options.perf === 'off' || knownUnsupported !== undefined
+    options.perf === 'off' || direct !== null || knownUnsupported !== undefined
       ? null
       : await PerfSession.start({
           pid: options.pid,
@@ -100,8 +136,17 @@ export async function startSampler(options: SamplerOptions): Promise<CounterSamp
           procRoot,
           sysfsRoot,
         });
+  if (options.nvidiaSmi !== 'off') {
+    system.push(await startNvidiaSmi({ periodMs, clockOriginNs: options.clockOriginNs, binary: options.nvidiaSmiBinary }));
+  }
   const sampler = new Sampler(
-    { proc, system, perf, perfUnavailable: unavailablePerfSeries(knownUnsupported ?? "perf disabled (perf: 'off')") },
+    {
+      proc,
+      system,
+      perf,
+      perfUnavailable: direct ? [] : unavailablePerfSeries(knownUnsupported ?? "perf disabled (perf: 'off')"),
+      processSources: direct ? [direct] : [],
+    },
     periodMs,
     options.clockOriginNs,
   );
@@ -110,7 +155,12 @@ export async function startSampler(options: SamplerOptions): Promise<CounterSamp
     stop: () =>
       (stopped ??= sampler.stop().then((series) => {
         if (perf) rememberPerfVerdict(binary, series);
+        // The fallback's series say which route counted them and why.
+        if (direct === null && options.perf !== 'off') {
+          return series.map((s) => (s.name.startsWith('perf.') ? { ...s, route: 'perf stat' as const, routeReason: fallbackWhy } : s));
+        }
         return series;
       })),
+    mark: () => sampler.mark(),
   };
 }

@@ -21,6 +21,12 @@ export interface SamplerParts {
   proc: ProcCounters;
   /** System-wide readers (RAPL, battery), polled on the same ticks. */
   system: PolledSource[];
+  /**
+   * Other readers of the observed process (perf_event_open counters): polled right after /proc,
+   * at marks (run-window boundaries), and once more at stop, even after the process exited
+   * (their counts stay readable).
+   */
+  processSources?: PolledSource[];
   /** Absent when perf is disabled; then perfUnavailable stands in for its series. */
   perf: PerfSession | null;
   perfUnavailable: CounterSeries[];
@@ -70,6 +76,7 @@ export class Sampler {
     return this.guarded(() => {
       this.parts.proc.poll(tMs);
       if (this.parts.proc.exited) return false;
+      for (const source of this.parts.processSources ?? []) source.poll(tMs);
       for (const source of this.parts.system) source.poll(tMs);
       this.lastPollMs = tMs;
       return true;
@@ -84,6 +91,18 @@ export class Sampler {
       this.failure = err;
       return false;
     }
+  }
+
+  /**
+   * Reads the process sources now, between ticks: called at run-window boundaries so counts
+   * split exactly there. Cheap (one read() per counter group); /proc is left to the ticks.
+   */
+  mark(): void {
+    if (this.stopping !== null || this.failure !== null) return;
+    const tMs = this.nowMs();
+    this.guarded(() => {
+      for (const source of this.parts.processSources ?? []) source.poll(tMs);
+    });
   }
 
   /** Idempotent. After the observed process exited, returns the samples taken while it ran. */
@@ -103,12 +122,20 @@ export class Sampler {
       if (tMs - this.lastPollMs >= this.periodMs / 2) this.poll(tMs);
       this.guarded(() => this.parts.proc.readPeak(tMs));
     }
-    for (const reader of [this.parts.proc, ...this.parts.system]) reader.close();
+    // The process sources' last counts (a no-op for a source just polled at tMs).
+    if (this.failure === null) {
+      this.guarded(() => {
+        for (const source of this.parts.processSources ?? []) source.poll(tMs);
+      });
+    }
+    const processSources = this.parts.processSources ?? [];
+    for (const reader of [this.parts.proc, ...processSources, ...this.parts.system]) reader.close();
     const perfSeries = this.parts.perf ? await this.parts.perf.stop() : this.parts.perfUnavailable;
     if (this.failure !== null) throw this.failure;
     return [
       ...this.parts.proc.series(),
       ...perfSeries,
+      ...processSources.flatMap((source) => source.series()),
       ...this.parts.system.flatMap((source) => source.series()),
     ];
   }
