@@ -97,7 +97,11 @@ describe('engine API', () => {
     expect(opsCsv.fileName).toBe('mlp-lenet-300-100.ops.csv');
     const opCount = report.variants.reduce((n, v) => n + v.runs.reduce((m, r) => m + r.ops.length, 0), 0);
     expect(opsCsv.content.trimEnd().split('\r\n').length).toBe(1 + opCount);
-    await expect(engine.call('exportReport', { jobId, format: 'pdf' } as never)).rejects.toThrow(/'format' must be one of json, html, trace, md, tex, csv, ops-csv/);
+    // PDF: the report page printed (by a headless Chromium here, Electron's printToPDF in the app), base64.
+    const pdf = await engine.call('exportReport', { jobId, format: 'pdf' });
+    expect([pdf.fileName, pdf.mimeType, pdf.encoding]).toEqual(['mlp-lenet-300-100.report.pdf', 'application/pdf', 'base64']);
+    expect(Buffer.from(pdf.content, 'base64').subarray(0, 5).toString()).toBe('%PDF-');
+    await expect(engine.call('exportReport', { jobId, format: 'docx' } as never)).rejects.toThrow(/'format' must be one of json, html, pdf, trace, md, tex, csv, ops-csv/);
     // Any pair, in either direction: the reverse of the report's comparison inverts the speedup.
     const reverse = await engine.call('compareRuns', { jobId, baseline: { variant: 'pruned-0.8', ep: 'cpu' }, candidate: { variant: 'dense', ep: 'cpu' } });
     const forward = report.comparisons[0];

@@ -103,7 +103,7 @@ describe('edgescope profile --sparse', () => {
   it('refuses bad hybrid flags with one error line and writes nothing', () => {
     const out = join(dir, 'cli-bad');
     const cases: [string[], string][] = [
-      [['--demo', 'mlp-lenet-300-100', '--sparse'], 'sparse (hybrid) runs need pruned variants: give prune sparsities'],
+      [['--demo', 'mlp-lenet-300-100', '--sparse'], "profile: 'sparse' needs 'prune': the sparse kernels run the pruned variants"],
       [['--demo', 'mlp-lenet-300-100', '--prune', '0.9', '--sparse-layer', 'fc1/MatMul=sparse'], '--sparse-layer needs --sparse'],
       [['--demo', 'mlp-lenet-300-100', '--prune', '0.9', '--sparse', '--sparse-layer', 'fc1/MatMul=fast'], "--sparse-layer fc1/MatMul expects sparse or dense, got 'fast'"],
       [['--demo', 'mlp-lenet-300-100', '--prune', '0.9', '--sparse', '--sparse-layer', 'fc9=dense'], "sparse layer override 'fc9' names no MatMul, Gemm or Conv node of the model"],

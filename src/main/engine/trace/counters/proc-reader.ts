@@ -198,8 +198,9 @@ export class ProcCounters implements PolledSource {
       this.gone = true;
       return;
     }
-    // A zombie (exited, not yet reaped by its parent) has no memory and no further CPU time.
-    if (stat.state === 'Z' || stat.state === 'X') {
+    // A zombie (exited, not yet reaped by its parent) has no memory and no further CPU time; a process
+    // whose exit is under way has already released its memory (0 resident pages) before it turns zombie.
+    if (stat.state === 'Z' || stat.state === 'X' || rssBytes === 0) {
       this.gone = true;
       return;
     }
