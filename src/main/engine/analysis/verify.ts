@@ -12,8 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TensorInfo, Verification } from '../../../shared/report';
 import { canBatch, stackSamples, type InputSet } from '../model/input-set';
-import type { OutputTensor, RunSpec } from '../run/messages';
+import type { OutputTensor } from '../run/messages';
 import { RunWorker } from '../run/runner';
+import { oneShotSpec } from '../run/one-shot';
 
 export const TOP_K = 5;
 
@@ -154,23 +155,8 @@ export async function runOnInputSet(modelPath: string, declared: TensorInfo[], s
     const outputs: OutputTensor[][] = [];
     for (const batch of batches) {
       const feeds = stackSamples(batch);
-      const spec: RunSpec = {
-        modelPath,
-        ep: options.ep,
-        threads: options.threads,
-        graphOptimizationLevel: 'all',
-        inputs: declared.map((d) => ({ name: d.name, dtype: d.dtype, dims: feeds[d.name].dims })),
-        feeds,
-        seed: 0,
-        warmupRuns: 0,
-        timedRuns: 0,
-        minTimeMs: 0,
-        profiledRuns: 0,
-        profileDir: scratch,
-        returnOutputs: true,
-        clockOriginNs: process.hrtime.bigint().toString(),
-      };
-      const result = await options.worker.run(spec);
+      const inputs = declared.map((d) => ({ name: d.name, dtype: d.dtype, dims: feeds[d.name].dims }));
+      const result = await options.worker.run(oneShotSpec({ modelPath, ep: options.ep, threads: options.threads, inputs, feeds, profileDir: scratch }));
       outputs.push(result.outputs ?? []);
     }
     return concatOutputs(outputs);

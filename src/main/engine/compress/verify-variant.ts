@@ -13,6 +13,7 @@ import type { onnx } from '../model/onnx-io';
 import { graphInputs } from '../model/summary';
 import type { OutputTensor } from '../run/messages';
 import type { RunWorker } from '../run/runner';
+import { oneShotSpec } from '../run/one-shot';
 
 export interface VerifyOptions {
   /** Seed of the random inputs (default 42, as profile). */
@@ -31,21 +32,7 @@ export function verificationInputs(proto: onnx.IModelProto, options: VerifyOptio
 export async function runOutputs(worker: RunWorker, modelPath: string, inputs: ResolvedInput[], options: VerifyOptions = {}): Promise<OutputTensor[]> {
   const profileDir = await mkdtemp(join(tmpdir(), 'edgescope-verify-'));
   try {
-    const result = await worker.run({
-      modelPath,
-      ep: 'cpu',
-      threads: options.threads ?? 1,
-      graphOptimizationLevel: 'all',
-      inputs,
-      seed: options.seed ?? 42,
-      warmupRuns: 0,
-      timedRuns: 1,
-      minTimeMs: 0,
-      profiledRuns: 0,
-      profileDir,
-      returnOutputs: true,
-      clockOriginNs: process.hrtime.bigint().toString(),
-    });
+    const result = await worker.run(oneShotSpec({ modelPath, inputs, profileDir, threads: options.threads ?? 1, seed: options.seed ?? 42 }));
     return result.outputs ?? [];
   } finally {
     await rm(profileDir, { recursive: true, force: true });

@@ -14,6 +14,7 @@ import { resolveInputs } from '../model/inputs';
 import type { LoadedModel } from '../model/onnx-io';
 import { RunWorker } from '../run/runner';
 import { aggregateOps, parseTrace, readTraceFile, type KernelEvent } from '../trace/ort-trace';
+import { oneShotSpec } from '../run/one-shot';
 
 export interface NodeCost {
   node: string;
@@ -32,21 +33,10 @@ export async function modelOpCosts(workerScriptPath: string, loaded: LoadedModel
   const profileDir = await mkdtemp(join(tmpdir(), 'edgescope-import-'));
   const worker = await RunWorker.start(workerScriptPath);
   try {
-    const result = await worker.run({
-      modelPath: loaded.path,
-      ep: 'cpu',
-      threads: 1,
-      graphOptimizationLevel: 'disabled',
-      inputs,
-      seed: 1,
-      warmupRuns: 0,
-      timedRuns: 1,
-      minTimeMs: 0,
-      profiledRuns: 1,
-      profileDir,
-      returnOutputs: false,
-      clockOriginNs: process.hrtime.bigint().toString(),
-    });
+    // One profiled run with optimizations off: the trace then names the model's own nodes.
+    const result = await worker.run(
+      oneShotSpec({ modelPath: loaded.path, inputs, profileDir, graphOptimizationLevel: 'disabled', seed: 1, profiledRuns: 1, returnOutputs: false }),
+    );
     const trace = parseTrace(readTraceFile(result.profilePath!));
     const source = new SourceGraph(loaded.proto);
     const byName = new Map<string, NodeCost>();

@@ -19,6 +19,7 @@ import { resolveInputs } from '../model/inputs';
 import type { EpOptionValues } from '../run/ep-options';
 import type { OutputTensor } from '../run/messages';
 import type { RunWorker } from '../run/runner';
+import { oneShotSpec } from '../run/one-shot';
 
 /** A cell's agreement with the dense model, as results.json records it. */
 export interface CellVerification {
@@ -84,22 +85,18 @@ export async function verifyCell(request: CellVerifyRequest): Promise<CellVerifi
 async function outputsOnRandom(request: CellVerifyRequest, modelPath: string): Promise<OutputTensor[]> {
   const profileDir = await mkdtemp(join(tmpdir(), 'edgescope-sweep-verify-'));
   try {
-    const result = await request.worker.run({
-      modelPath,
-      ep: request.ep,
-      ...(request.epOptions ? { epOptions: request.epOptions } : {}),
-      threads: request.threads,
-      graphOptimizationLevel: request.graphOptimizationLevel,
-      inputs: resolveInputs(request.declared, { batch: request.batch, dims: {}, shapes: {}, values: {}, seed: request.seed }),
-      seed: request.seed,
-      warmupRuns: 0,
-      timedRuns: 1,
-      minTimeMs: 0,
-      profiledRuns: 0,
-      profileDir,
-      returnOutputs: true,
-      clockOriginNs: process.hrtime.bigint().toString(),
-    });
+    const result = await request.worker.run(
+      oneShotSpec({
+        modelPath,
+        ep: request.ep,
+        ...(request.epOptions ? { epOptions: request.epOptions } : {}),
+        threads: request.threads,
+        graphOptimizationLevel: request.graphOptimizationLevel,
+        inputs: resolveInputs(request.declared, { batch: request.batch, dims: {}, shapes: {}, values: {}, seed: request.seed }),
+        seed: request.seed,
+        profileDir,
+      }),
+    );
     return result.outputs ?? [];
   } finally {
     await rm(profileDir, { recursive: true, force: true });

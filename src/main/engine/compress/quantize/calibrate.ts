@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { EdgescopeError } from '../../../../shared/errors';
 import { DataType, elementCount, onnx, writeModel } from '../../model/onnx-io';
 import type { RunWorker } from '../../run/runner';
-import type { RunSpec } from '../../run/messages';
+import { oneShotSpec } from '../../run/one-shot';
 
 /** One calibration sample: input name -> float32 tensor. */
 export type CalibrationFeed = Record<string, { dims: number[]; data: Float32Array }>;
@@ -60,23 +60,8 @@ export async function calibrateRanges(
     const modelPath = join(dir, 'calibration.onnx');
     await writeModel(modelPath, withOutputs(proto, tensors));
     for (const feed of feeds) {
-      const spec: RunSpec = {
-        modelPath,
-        ep: 'cpu',
-        threads: 1,
-        graphOptimizationLevel: 'basic',
-        inputs: Object.entries(feed).map(([name, t]) => ({ name, dtype: 'float32', dims: t.dims })),
-        feeds: feed,
-        seed: 0,
-        warmupRuns: 0,
-        timedRuns: 0,
-        minTimeMs: 0,
-        profiledRuns: 0,
-        profileDir: dir,
-        returnOutputs: true,
-        clockOriginNs: process.hrtime.bigint().toString(),
-      };
-      const result = await worker.run(spec);
+      const inputs = Object.entries(feed).map(([name, t]) => ({ name, dtype: 'float32', dims: t.dims }));
+      const result = await worker.run(oneShotSpec({ modelPath, inputs, feeds: feed, profileDir: dir, graphOptimizationLevel: 'basic' }));
       for (const out of result.outputs ?? []) {
         const range = ranges.get(out.name);
         if (!range) continue;
