@@ -10,7 +10,7 @@ import { sparsityTable, type SparsityRow } from '../engine/compress/sparsity-tab
 import { storageReport, type StorageLayer, type StorageTotals } from '../engine/compress/storage/report';
 import { modelLayerViews } from '../engine/compress/views/layer-views';
 import { layerViewCharts } from '../engine/compress/views/views-svg';
-import { StagedOutput } from '../engine/files/write-atomic';
+import { writeFilesTogether } from '../engine/files/write-atomic';
 import { toolVersion } from '../engine/files/package-root';
 import { readModel, sha256, type LoadedModel } from '../engine/model/onnx-io';
 import { pngFiles, svgFiles } from '../engine/report/charts/chart-files';
@@ -100,15 +100,7 @@ async function writeLayerCharts(cmd: InspectCommand, loaded: LoadedModel, outDir
   const png = await pngFiles(charts);
   if (png.problem) note(png.problem);
   files.push(...png.files);
-  const staged = new StagedOutput();
-  try {
-    for (const f of files) await staged.add(join(outDir, f.name), f.content);
-    await staged.commit();
-  } catch (err) {
-    await staged.discard();
-    throw err;
-  }
-  return files.map((f) => join(outDir, f.name));
+  return writeFilesTogether(files.map((f) => ({ path: join(outDir, f.name), content: f.content })));
 }
 
 export function formatInspect(result: InspectResult): string {

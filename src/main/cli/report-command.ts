@@ -4,14 +4,12 @@
  * staged and renamed, so a failure (say, no browser for the PDF) leaves nothing half-written.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { SvgChart } from '../../shared/api';
 import { EdgescopeError } from '../../shared/errors';
 import type { Report } from '../../shared/report';
-import { StagedOutput } from '../engine/files/write-atomic';
-import { htmlToPdf } from '../engine/report/exports/pdf';
+import { writeFilesTogether } from '../engine/files/write-atomic';
+import { printHtmlWithChromium } from '../engine/report/exports/pdf';
 import { renderCsvFiles, renderFile } from '../engine/report/exports/render';
 import { reportSchemaErrors } from '../engine/report/report-schema';
 import { pngFiles, svgFiles } from '../engine/report/charts/chart-files';
@@ -77,16 +75,8 @@ async function chartFiles(charts: SvgChart[], formats: readonly string[], note: 
   return files;
 }
 
-async function writeAll(outDir: string, files: { name: string; content: string | Uint8Array }[]): Promise<string[]> {
-  const staged = new StagedOutput();
-  try {
-    for (const f of files) await staged.add(join(outDir, f.name), f.content);
-    await staged.commit();
-  } catch (err) {
-    await staged.discard();
-    throw err;
-  }
-  return files.map((f) => join(outDir, f.name));
+function writeAll(outDir: string, files: { name: string; content: string | Uint8Array }[]): Promise<string[]> {
+  return writeFilesTogether(files.map((f) => ({ path: join(outDir, f.name), content: f.content })));
 }
 
 /** Writes the requested formats; returns the written paths. */
@@ -95,35 +85,12 @@ export async function exportReport(cmd: ReportCommand, note: (line: string) => v
   if (sweepResults) return exportSweep(cmd, sweepResults, note);
   const { report, path } = loadReport(cmd.source);
   const outDir = resolve(cmd.outDir ?? dirname(path));
-  const staged = new StagedOutput();
-  const written: string[] = [];
-  const add = async (name: string, content: string | Uint8Array) => {
-    await staged.add(join(outDir, name), content);
-    written.push(join(outDir, name));
-  };
-  let scratch: string | null = null;
-  try {
-    for (const format of cmd.formats) {
-      if (format === 'pdf') {
-        scratch ??= await mkdtemp(join(tmpdir(), 'edgescope-pdf-'));
-        const htmlPath = join(scratch, 'report.html');
-        await writeFile(htmlPath, renderFile(report, 'html').content);
-        await htmlToPdf(htmlPath, join(scratch, 'report.pdf'));
-        await add('report.pdf', readFileSync(join(scratch, 'report.pdf')));
-        continue;
-      }
-      if (format === 'svg' || format === 'png') {
-        if (format === 'png' || !cmd.formats.includes('png')) for (const f of await chartFiles(reportCharts(report), cmd.formats, note)) await add(f.name, f.content);
-        continue;
-      }
-      for (const file of format === 'csv' ? renderCsvFiles(report) : [renderFile(report, format)]) await add(file.name, file.content);
-    }
-    await staged.commit();
-    return written;
-  } catch (err) {
-    await staged.discard();
-    throw err;
-  } finally {
-    if (scratch) await rm(scratch, { recursive: true, force: true });
+  const files: { name: string; content: string | Uint8Array }[] = [];
+  for (const format of cmd.formats) {
+    if (format === 'pdf') files.push({ name: 'report.pdf', content: await printHtmlWithChromium(renderFile(report, 'html').content) });
+    else if (format === 'svg' || format === 'png') {
+      if (format === 'png' || !cmd.formats.includes('png')) files.push(...(await chartFiles(reportCharts(report), cmd.formats, note)));
+    } else files.push(...(format === 'csv' ? renderCsvFiles(report) : [renderFile(report, format)]));
   }
+  return writeAll(outDir, files);
 }

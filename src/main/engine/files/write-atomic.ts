@@ -39,6 +39,19 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array)
   }
 }
 
+/** Writes the files as one StagedOutput: all of them appear, or none. Returns their paths. */
+export async function writeFilesTogether(files: readonly { path: string; content: string | Uint8Array }[]): Promise<string[]> {
+  const staged = new StagedOutput();
+  try {
+    for (const f of files) await staged.add(f.path, f.content);
+    await staged.commit();
+  } catch (err) {
+    await staged.discard();
+    throw err;
+  }
+  return files.map((f) => f.path);
+}
+
 /** A set of files that appear together or not at all (best effort: staged, then renamed in order). */
 export class StagedOutput {
   private readonly staged: { temp: string; target: string }[] = [];

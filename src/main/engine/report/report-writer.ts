@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import type { Report } from '../../../shared/report';
 import { renderFile } from './exports/render';
 import { assertValidReport } from './report-schema';
-import { StagedOutput } from '../files/write-atomic';
+import { writeFilesTogether } from '../files/write-atomic';
 
 export const REPORT_FILES = { report: 'report.json', html: 'report.html', trace: 'trace.json' } as const;
 
@@ -19,15 +19,10 @@ export async function writeReportFiles(outDir: string, report: Report): Promise<
     html: join(dir, REPORT_FILES.html),
     trace: join(dir, REPORT_FILES.trace),
   };
-  const staged = new StagedOutput();
-  try {
-    await staged.add(paths.report, renderFile(report, 'json').content);
-    await staged.add(paths.html, renderFile(report, 'html').content);
-    await staged.add(paths.trace, renderFile(report, 'trace').content);
-    await staged.commit();
-  } catch (err) {
-    await staged.discard();
-    throw err;
-  }
+  await writeFilesTogether([
+    { path: paths.report, content: renderFile(report, 'json').content },
+    { path: paths.html, content: renderFile(report, 'html').content },
+    { path: paths.trace, content: renderFile(report, 'trace').content },
+  ]);
   return paths;
 }
