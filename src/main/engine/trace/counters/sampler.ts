@@ -32,6 +32,9 @@ export interface SamplerParts {
   perfUnavailable: CounterSeries[];
 }
 
+/** The finest cadence of the perf_event_open counters between marks (see poll()). */
+export const PROCESS_SOURCES_MIN_INTERVAL_MS = 50;
+
 export class Sampler {
   private readonly startMs: number;
   private tickIndex = 0;
@@ -39,6 +42,7 @@ export class Sampler {
   private failure: unknown = null;
   private stopping: Promise<CounterSeries[]> | null = null;
   private lastPollMs: number;
+  private lastProcessSourcesMs = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly parts: SamplerParts,
@@ -76,7 +80,10 @@ export class Sampler {
     return this.guarded(() => {
       this.parts.proc.poll(tMs);
       if (this.parts.proc.exited) return false;
-      for (const source of this.parts.processSources ?? []) source.poll(tMs);
+      // The perf_event_open reads cost more than the /proc ones (a read per counter group per thread):
+      // on ticks they are taken at most every PROCESS_SOURCES_MIN_INTERVAL_MS; marks and stop read them
+      // exactly where runs begin and end, which is what per-run counts need.
+      if (tMs - this.lastProcessSourcesMs >= PROCESS_SOURCES_MIN_INTERVAL_MS) this.pollProcessSources(tMs);
       for (const source of this.parts.system) source.poll(tMs);
       this.lastPollMs = tMs;
       return true;
@@ -100,9 +107,12 @@ export class Sampler {
   mark(): void {
     if (this.stopping !== null || this.failure !== null) return;
     const tMs = this.nowMs();
-    this.guarded(() => {
-      for (const source of this.parts.processSources ?? []) source.poll(tMs);
-    });
+    this.guarded(() => this.pollProcessSources(tMs));
+  }
+
+  private pollProcessSources(tMs: number): void {
+    for (const source of this.parts.processSources ?? []) source.poll(tMs);
+    this.lastProcessSourcesMs = tMs;
   }
 
   /** Idempotent. After the observed process exited, returns the samples taken while it ran. */
