@@ -176,8 +176,11 @@ export class RunHistory {
       if (!recorded) repairs.push(entry);
       entries.push(entry);
     }
-    // Entries without a run (the folder was deleted by hand, or a delete died half-way).
-    for (const id of this.entryIds()) if (!runIds.has(id)) rmQuiet(this.entryPath(id));
+    // Entries without a run (the folder was deleted by hand, or a delete died half-way). A run another
+    // process completed since the folders were listed has its report.json now: look again before removing.
+    for (const id of this.entryIds()) {
+      if (!runIds.has(id) && !existsSync(join(this.runsDir, id, 'report.json'))) rmQuiet(this.entryPath(id));
+    }
     entries.sort(byNewest);
     // Listing an empty workspace does not create one.
     if (entries.length === 0 && !existsSync(this.historyDir)) return entries;
