@@ -61,6 +61,10 @@ describe('sweeps in the app, in Chromium, with the real engine', () => {
     await expect.poll(() => status.getAttribute('data-phase'), { interval: 200, timeout: 120_000 }).toBe('done');
 
     await expect.poll(() => page.getByTestId('sweep-cell').evaluateAll((els) => els.map((el) => el.getAttribute('data-status')))).toEqual(['ok', 'ok']);
+    // Each cell verified against dense: dense agrees with itself, the pruned cell says how far it moved.
+    const agreement = await page.getByTestId('sweep-cell-agreement').allTextContents();
+    expect(agreement[0]).toBe('100.0%');
+    expect(agreement[1]).toMatch(/^\d+\.\d%$/);
     expect(await page.getByTestId('sweep-chart').evaluateAll((els) => els.map((el) => el.getAttribute('data-chart-id')))).toEqual([
       'latency-vs-sparsity',
       'speedup-heatmap-1',

@@ -11,6 +11,7 @@ export function renderSweepHtml(overview: SweepOverview, provenance: readonly (r
       (c) =>
         `<tr><td>${esc(c.model.split(/[\\/]/).pop() ?? c.model)}</td><td>${esc(c.variant)}</td><td>${esc(c.ep)}</td><td class="n">${c.batch}</td><td class="n">${c.threads}</td>` +
         `<td>${esc(c.status)}</td><td class="n">${c.medianMs === undefined ? '' : c.medianMs.toFixed(3)}</td><td class="n">${c.sparsity === undefined ? '' : (c.sparsity * 100).toFixed(1)}</td>` +
+        `<td class="n">${c.agreement === undefined ? '' : (c.agreement * 100).toFixed(1)}</td><td class="n">${c.accuracy === undefined ? '' : (c.accuracy * 100).toFixed(1)}</td>` +
         `<td>${esc(c.status === 'ok' ? (c.report ?? '') : (c.error ?? ''))}</td></tr>`,
     )
     .join('\n');
@@ -38,7 +39,7 @@ dt { color: #5f6873; }
 ${charts}
 <h2>Cells</h2>
 <table>
-<thead><tr><th>model</th><th>variant</th><th>ep</th><th>batch</th><th>threads</th><th>status</th><th>median (ms)</th><th>sparsity (%)</th><th>report / error</th></tr></thead>
+<thead><tr><th>model</th><th>variant</th><th>ep</th><th>batch</th><th>threads</th><th>status</th><th>median (ms)</th><th>sparsity (%)</th><th>agreement (%)</th><th>accuracy (%)</th><th>report / error</th></tr></thead>
 <tbody>
 ${rows}
 </tbody>
