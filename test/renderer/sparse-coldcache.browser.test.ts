@@ -57,6 +57,9 @@ describe('sparse kernels and cold caches from the Profile form (real engine)', (
     expect(variants.some((t) => t.includes('pruned-0.9') && !t.includes('+sparse'))).toBe(true);
     expect(variants.some((t) => t.includes('pruned-0.9+sparse'))).toBe(true);
 
+    // The results header says what state the machine was in (here: a VM without cpufreq or sensors).
+    expect(await page.getByTestId('run-conditions').textContent()).toMatch(/governor .*, .*, .*power source|on (ac|battery)/);
+
     // The job is in the run history: its report has the hybrid plan and every run's cold-vs-warm table.
     const [entry] = await engine.call('listRuns', {});
     const report = await engine.call('openRun', { runId: entry.id });

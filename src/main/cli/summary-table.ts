@@ -2,7 +2,7 @@
  * Plain-text tables for the terminal: the profile summary, the model summary and the
  * device inventory.
  */
-import type { EnvironmentInfo, LatencyStats, ModelInfo, Report } from '../../shared/report';
+import type { LatencyStats, ModelInfo, Report } from '../../shared/report';
 import type { DeviceBackend, DeviceInventory } from '../engine/devices/inventory';
 import {
   formatBandwidth,
@@ -16,24 +16,13 @@ import {
   formatRatio,
   formatShape,
 } from '../engine/report/html/format';
+import { runConditions } from '../../shared/run-conditions';
 
 export function table(headers: string[], rows: string[][], rightAligned: readonly number[] = []): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) =>
     cells.map((c, i) => (rightAligned.includes(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
-}
-
-/** Governor, frequency, hottest sensor and power source in one line; unreadable ones say so briefly. */
-function runConditions(env: EnvironmentInfo): string {
-  const known = (v: unknown): boolean => !(typeof v === 'string' && v.startsWith('unavailable: '));
-  const hottest = Array.isArray(env.temperatures) && env.temperatures.length > 0 ? Math.max(...env.temperatures.map((t) => t.celsius)) : null;
-  return [
-    known(env.cpuGovernor) ? `governor ${env.cpuGovernor}` : 'governor unknown',
-    typeof env.cpuFrequencyMhz.current === 'number' ? `${(env.cpuFrequencyMhz.current / 1000).toFixed(2)} GHz` : 'frequency unknown',
-    hottest !== null ? `hottest sensor ${hottest.toFixed(0)} °C` : 'temperature unknown',
-    known(env.powerSource) ? `on ${env.powerSource}` : 'power source unknown',
-  ].join(', ');
 }
 
 /** Runs in the statistics, with the warm-up runs steady-state detection left out and the outliers it flagged. */
