@@ -6,7 +6,9 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startBridge, type Bridge } from '../../src/main/bridge/bridge';
+import { createEngine, type Engine } from '../../src/main/engine/engine';
 import type { FakeEngine } from '../bridge/fake-engine';
+import { tempDir } from '../helpers';
 
 const CHROMIUM = '/usr/bin/chromium';
 /** dist/renderer, built by `npm run pretest` (npm run build:renderer). */
@@ -90,6 +92,34 @@ export async function openProfiledFakeApp(engine: FakeEngine): Promise<ProfiledF
       await app.browser.close();
       await bridge.close();
       engine.dispose();
+    },
+  };
+}
+
+/** The app served by a bridge in front of a real engine whose workspace and cache live in a temporary folder. */
+export interface EngineApp extends AppPage {
+  /** The temporary folder (workspace/, cache/); removed after the test file. */
+  dir: string;
+  engine: Engine;
+  bridge: Bridge;
+  close(): Promise<void>;
+}
+
+export async function openEngineApp(prefix: string): Promise<EngineApp> {
+  requirePrerequisites();
+  const dir = tempDir(prefix);
+  const engine = createEngine({ workspaceDir: join(dir, 'workspace'), cacheDir: join(dir, 'cache') });
+  const bridge = await startBridge({ engine, staticDir: STATIC_DIR });
+  const app = await openApp(bridge.url);
+  return {
+    ...app,
+    dir,
+    engine,
+    bridge,
+    async close() {
+      await app.browser.close();
+      await bridge.close();
+      await engine.dispose();
     },
   };
 }

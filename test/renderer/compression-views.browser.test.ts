@@ -6,36 +6,26 @@
  * exactly what the engine computes. Screenshots land in /tmp/compression-views-*.png.
  */
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBridge, type Bridge } from '../../src/main/bridge/bridge';
-import { createEngine, type Engine } from '../../src/main/engine/engine';
-import { tempDir } from '../helpers';
-import { openApp, requirePrerequisites, STATIC_DIR } from './browser-app';
+import type { Engine } from '../../src/main/engine/engine';
+import { openEngineApp, type EngineApp } from './browser-app';
 
 const CNN_SMALL = join(__dirname, '../../resources/models/cnn-small.onnx');
 
 describe('the compression panel\'s layer views in Chromium, with the real engine', () => {
   let dir: string;
   let engine: Engine;
-  let bridge: Bridge;
-  let browser: Browser;
+  let app: EngineApp;
   let page: Page;
   let problems: string[] = [];
 
   beforeAll(async () => {
-    requirePrerequisites();
-    dir = tempDir('compression-views-e2e');
-    engine = createEngine({ workspaceDir: join(dir, 'workspace'), cacheDir: join(dir, 'cache') });
-    bridge = await startBridge({ engine, staticDir: STATIC_DIR });
-    ({ browser, page, problems } = await openApp(bridge.url));
+    app = await openEngineApp('compression-views-e2e');
+    ({ dir: dir, engine, page, problems } = app);
   }, 60_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await bridge?.close();
-    await engine?.dispose();
-  });
+  afterAll(() => app?.close());
 
   const achieved = () => page.getByTestId('cmp-layer-achieved').allTextContents();
   const heatmap = () => page.getByTestId('weight-heatmap');

@@ -7,12 +7,10 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBridge, type Bridge } from '../../src/main/bridge/bridge';
-import { createEngine, type Engine } from '../../src/main/engine/engine';
-import { tempDir } from '../helpers';
-import { openApp, requirePrerequisites, STATIC_DIR } from './browser-app';
+import type { Engine } from '../../src/main/engine/engine';
+import { openEngineApp, type EngineApp } from './browser-app';
 
 /** cnn-small's prunable weights, in graph order. */
 const LAYERS = ['conv1.weight', 'conv2.weight', 'fc1.weight', 'fc2.weight'];
@@ -20,25 +18,17 @@ const LAYERS = ['conv1.weight', 'conv2.weight', 'fc1.weight', 'fc2.weight'];
 describe('the compression panel in Chromium, with the real engine', () => {
   let dir: string;
   let engine: Engine;
-  let bridge: Bridge;
-  let browser: Browser;
+  let app: EngineApp;
   let page: Page;
   let problems: string[] = [];
   let variantPath: string;
 
   beforeAll(async () => {
-    requirePrerequisites();
-    dir = tempDir('compression-e2e');
-    engine = createEngine({ workspaceDir: join(dir, 'workspace'), cacheDir: join(dir, 'cache') });
-    bridge = await startBridge({ engine, staticDir: STATIC_DIR });
-    ({ browser, page, problems } = await openApp(bridge.url));
+    app = await openEngineApp('compression-e2e');
+    ({ dir: dir, engine, page, problems } = app);
   }, 60_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await bridge?.close();
-    await engine?.dispose();
-  });
+  afterAll(() => app?.close());
 
   const achieved = () => page.getByTestId('cmp-layer-achieved').allTextContents();
   const layerRow = (name: string) => page.locator(`[data-testid="cmp-layer-row"][data-layer="${name}"]`);

@@ -4,39 +4,28 @@
  * dataset views, saves its spec as OUTDIR/sweep.json, opens a cell's report, and its cells appear in the
  * History tab as sweep runs. Screenshots land in /tmp/sweeps-*.png.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBridge, type Bridge } from '../../src/main/bridge/bridge';
-import { createEngine, type Engine } from '../../src/main/engine/engine';
-import { openApp, requirePrerequisites, STATIC_DIR } from './browser-app';
+import type { Engine } from '../../src/main/engine/engine';
+import { openEngineApp, type EngineApp } from './browser-app';
 
 const LENET = resolve(__dirname, '../../resources/models/mlp-lenet-300-100.onnx');
 
 describe('sweeps in the app, in Chromium, with the real engine', () => {
   let workDir: string;
   let engine: Engine;
-  let bridge: Bridge;
-  let browser: Browser;
+  let app: EngineApp;
   let page: Page;
   let problems: string[] = [];
 
   beforeAll(async () => {
-    requirePrerequisites();
-    workDir = mkdtempSync(join(tmpdir(), 'edgescope-sweeps-e2e-'));
-    engine = createEngine({ workspaceDir: join(workDir, 'workspace'), cacheDir: join(workDir, 'cache') });
-    bridge = await startBridge({ engine, staticDir: STATIC_DIR });
-    ({ browser, page, problems } = await openApp(bridge.url));
+    app = await openEngineApp('sweeps-e2e');
+    ({ dir: workDir, engine, page, problems } = app);
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await bridge?.close();
-    await engine?.dispose();
-    if (workDir) rmSync(workDir, { recursive: true, force: true });
-  });
+  afterAll(() => app?.close());
 
   it('refuses an incomplete form before sending anything', async () => {
     await page.getByTestId('tab-sweeps').click();

@@ -4,37 +4,22 @@
  * and its `+sparse` twin (sparse kernels when the addon is built, else the variant says why), and the
  * report holds each run's cold-vs-warm table.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBridge, type Bridge } from '../../src/main/bridge/bridge';
-import { createEngine, type Engine } from '../../src/main/engine/engine';
-import { openApp, requirePrerequisites, STATIC_DIR, type AppPage } from './browser-app';
+import type { Engine } from '../../src/main/engine/engine';
+import { openEngineApp, type EngineApp } from './browser-app';
 
 describe('sparse kernels and cold caches from the Profile form (real engine)', () => {
-  let workDir: string;
+  let app: EngineApp;
   let engine: Engine;
-  let bridge: Bridge;
-  let app: AppPage;
   let page: Page;
 
   beforeAll(async () => {
-    requirePrerequisites();
-    workDir = mkdtempSync(join(tmpdir(), 'edgescope-sparse-ui-'));
-    engine = createEngine({ workspaceDir: join(workDir, 'workspace'), cacheDir: join(workDir, 'cache') });
-    bridge = await startBridge({ engine, staticDir: STATIC_DIR });
-    app = await openApp(bridge.url);
-    page = app.page;
+    app = await openEngineApp('sparse-ui');
+    ({ engine, page } = app);
   });
 
-  afterAll(async () => {
-    await app?.browser.close();
-    await bridge?.close();
-    await engine?.dispose();
-    if (workDir) rmSync(workDir, { recursive: true, force: true });
-  });
+  afterAll(() => app?.close());
 
   it('needs a pruned variant for the sparse kernels, then profiles dense, pruned and pruned+sparse with cold caches', async () => {
     await page.locator('[data-testid="demo-model"][data-model-id="mlp-lenet-300-100"]').click();
