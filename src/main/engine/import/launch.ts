@@ -5,10 +5,10 @@
  * like a recorded file. Found through an environment variable or on PATH, never downloaded.
  */
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { EdgescopeError } from '../../../shared/errors';
+import { findExecutable } from '../files/find-executable';
 import type { VendorFormat } from './vendor-profile';
 
 interface VendorTool {
@@ -30,25 +30,12 @@ export const VENDOR_TOOLS: Record<VendorFormat, VendorTool> = {
   },
 };
 
-function executable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The tool's path: the env var's file if set, else the first match on PATH; null when absent. */
 export function findVendorTool(format: VendorFormat, env: NodeJS.ProcessEnv = process.env): string | null {
   const tool = VENDOR_TOOLS[format];
-  const fromEnv = env[tool.envVar];
-  if (fromEnv) return executable(fromEnv) ? fromEnv : null;
   const names = process.platform === 'win32' ? [`${tool.executable}.exe`, tool.executable] : [tool.executable];
-  for (const dir of (env.PATH ?? '').split(delimiter).filter((d) => d !== '')) {
-    for (const name of names) if (executable(join(dir, name))) return join(dir, name);
-  }
-  return null;
+  return findExecutable(names, env, env[tool.envVar]);
 }
 
 export function requireVendorTool(format: VendorFormat, env: NodeJS.ProcessEnv = process.env): string {

@@ -4,32 +4,20 @@
  * error naming what was looked for.
  */
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { EdgescopeError } from '../../../../shared/errors';
+import { findExecutable } from '../../files/find-executable';
 
 const BROWSER_NAMES = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable', 'chrome'];
 const PRINT_TIMEOUT_MS = 60_000;
 
-function executable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** EDGESCOPE_CHROMIUM, else the first Chromium/Chrome on PATH. */
 export function findChromium(env: NodeJS.ProcessEnv = process.env): string | null {
-  if (env.EDGESCOPE_CHROMIUM) return executable(env.EDGESCOPE_CHROMIUM) ? env.EDGESCOPE_CHROMIUM : null;
-  for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
-    for (const name of BROWSER_NAMES) if (executable(join(dir, name))) return join(dir, name);
-  }
-  return null;
+  return findExecutable(BROWSER_NAMES, env, env.EDGESCOPE_CHROMIUM);
 }
 
 /** Prints an HTML document to PDF bytes with the headless browser (the engine's default PDF printer). */
