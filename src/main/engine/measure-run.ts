@@ -5,7 +5,7 @@
  */
 import { rm } from 'node:fs/promises';
 import type { Ceilings, ColdCacheReport, OpReport, ProfileSettings, RunReport, TimelineSpan } from '../../shared/report';
-import { attribute } from './analysis/attribution';
+import { attribute, type AttributionContext } from './analysis/attribution';
 import { coldCacheFlushBytes, coldCacheReport } from './analysis/cold-cache';
 import { opCost } from './analysis/op-cost';
 import { placementOf } from './analysis/placement';
@@ -19,7 +19,7 @@ import { startSampler } from './trace/counters';
 import { energyPerInference } from './trace/counters/energy';
 import { topDownFractions, withStallSplit } from './trace/counters/perf-event-topdown';
 import { detectThrottling } from './trace/counters/thermal-throttle';
-import { aggregateOps, parseTrace, readTraceFile, traceClockOffsetUs } from './trace/ort-trace';
+import { aggregateOps, parseTrace, readTraceFile, traceClockOffsetUs, type AggregatedOp } from './trace/ort-trace';
 
 export interface MeasureArgs {
   workerScriptPath: string;
@@ -144,34 +144,7 @@ async function analyseTrace(
   // In cold-cache mode the op table is the warm runs' (comparable with a normal run); cold ones go to coldCache.
   const cold = result.coldCache?.profiledCold;
   const aggregated = aggregateOps(cold ? profiledRuns.filter((_, r) => !cold[r]) : profiledRuns);
-  const ops: OpReport[] = aggregated.map((op) => {
-    const cost = opCost(op.sample, a.sourceGraph.weightDims(op.name, op.opType));
-    const attribution = attribute(op.opType, op.durUs, cost, { ceilings: a.ceilings, modelWeightBytes: a.modelWeightBytes });
-    if (op.timing === 'host' && op.provider !== 'CPUExecutionProvider') {
-      attribution.lowConfidence.push(`host-side dispatch time only: ${op.provider} runs asynchronously and reported no device time`);
-    }
-    const sourceNode = a.sourceGraph.sourceNode(op.name, op.opType)?.name;
-    return {
-      name: op.name,
-      opType: op.opType,
-      ...(sourceNode ? { sourceNode } : {}),
-      provider: op.provider,
-      durUs: op.durUs,
-      timing: op.timing,
-      durUsPerRun: op.durUsPerRun,
-      startOffsetUs: op.startOffsetUs,
-      inputShapes: op.sample.inputShapes,
-      outputShapes: op.sample.outputShapes,
-      inputTypes: op.sample.inputTypes,
-      flops: cost.flops,
-      bytes: cost.bytes,
-      parameterBytes: cost.parameterBytes,
-      activationBytes: cost.activationBytes,
-      outputBytes: cost.outputBytes,
-      intensity: cost.flops === null || cost.bytes === 0 ? null : cost.flops / cost.bytes,
-      ...attribution,
-    };
-  });
+  const ops: OpReport[] = aggregated.map((op) => traceOpReport(op, a.sourceGraph, { ceilings: a.ceilings, modelWeightBytes: a.modelWeightBytes }));
   const opIndex = new Map(ops.map((o, i) => [o.name, i]));
   const spans: TimelineSpan[] = profiledRuns.flatMap((run, r) =>
     run.kernels.map((k) => ({ op: opIndex.get(k.name)!, run: r, startMs: (k.tsUs + offsetUs) / 1000, durMs: k.durUs / 1000 })),
@@ -187,3 +160,35 @@ async function analyseTrace(
   return { ops, spans, coldCache };
 }
 
+/**
+ * An op aggregated from an ORT profile as the report's op: its FLOPs and bytes (weights recovered from
+ * the model's graph), the model node it executes, and its time split against this run's ceilings.
+ */
+export function traceOpReport(op: AggregatedOp, sourceGraph: SourceGraph, ctx: AttributionContext, startOffsetUs = op.startOffsetUs): OpReport {
+  const cost = opCost(op.sample, sourceGraph.weightDims(op.name, op.opType));
+  const attribution = attribute(op.opType, op.durUs, cost, ctx);
+  if (op.timing === 'host' && op.provider !== 'CPUExecutionProvider') {
+    attribution.lowConfidence.push(`host-side dispatch time only: ${op.provider} runs asynchronously and reported no device time`);
+  }
+  const sourceNode = sourceGraph.sourceNode(op.name, op.opType)?.name;
+  return {
+    name: op.name,
+    opType: op.opType,
+    ...(sourceNode ? { sourceNode } : {}),
+    provider: op.provider,
+    durUs: op.durUs,
+    timing: op.timing,
+    durUsPerRun: op.durUsPerRun,
+    startOffsetUs,
+    inputShapes: op.sample.inputShapes,
+    outputShapes: op.sample.outputShapes,
+    inputTypes: op.sample.inputTypes,
+    flops: cost.flops,
+    bytes: cost.bytes,
+    parameterBytes: cost.parameterBytes,
+    activationBytes: cost.activationBytes,
+    outputBytes: cost.outputBytes,
+    intensity: cost.flops === null || cost.bytes === 0 ? null : cost.flops / cost.bytes,
+    ...attribution,
+  };
+}

@@ -8,10 +8,10 @@ import { rm } from 'node:fs/promises';
 import { EdgescopeError } from '../../../../shared/errors';
 import type { OpReport, RunReport, RunWindow, TimelineSpan } from '../../../../shared/report';
 import { attribute } from '../../analysis/attribution';
-import { opCost, sparseOpCost } from '../../analysis/op-cost';
+import { sparseOpCost } from '../../analysis/op-cost';
 import { placementOf } from '../../analysis/placement';
 import { median } from '../../analysis/stats';
-import { runReportOf, runSampled, type MeasureArgs } from '../../measure-run';
+import { runReportOf, runSampled, traceOpReport, type MeasureArgs } from '../../measure-run';
 import type { RunResult } from '../../run/messages';
 import { aggregateOps, parseTrace, readTraceFile, traceClockOffsetUs } from '../../trace/ort-trace';
 import type { HybridRunInfo } from './messages';
@@ -62,31 +62,11 @@ export async function analyseHybrid(h: HybridRunInfo, windows: RunWindow[], a: P
     const offsetUs = traceClockOffsetUs(trace, stepWindows, 1);
     const runs = trace.runs.slice(1);
     for (const agg of aggregateOps(runs)) {
-      const cost = opCost(agg.sample, a.sourceGraph.weightDims(agg.name, agg.opType));
-      const attribution = attribute(agg.opType, agg.durUs, cost, ctx);
       const perRun = runs.flatMap((run, r) =>
         run.kernels.filter((k) => k.name === agg.name).map((k) => ({ run: r, startMs: (k.tsUs + offsetUs) / 1000, durMs: k.durUs / 1000 })),
       );
       pending.push({
-        op: {
-          name: agg.name,
-          opType: agg.opType,
-          provider: agg.provider,
-          durUs: agg.durUs,
-          timing: agg.timing,
-          durUsPerRun: agg.durUsPerRun,
-          startOffsetUs: median(perRun.map((p) => (p.startMs - runStart(p.run)) * 1000)),
-          inputShapes: agg.sample.inputShapes,
-          outputShapes: agg.sample.outputShapes,
-          inputTypes: agg.sample.inputTypes,
-          flops: cost.flops,
-          bytes: cost.bytes,
-          parameterBytes: cost.parameterBytes,
-          activationBytes: cost.activationBytes,
-          outputBytes: cost.outputBytes,
-          intensity: cost.flops === null || cost.bytes === 0 ? null : cost.flops / cost.bytes,
-          ...attribution,
-        },
+        op: traceOpReport(agg, a.sourceGraph, ctx, median(perRun.map((p) => (p.startMs - runStart(p.run)) * 1000))),
         perRun,
       });
     }
