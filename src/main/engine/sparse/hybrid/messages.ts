@@ -2,7 +2,7 @@
  * What the engine asks of the run worker for a hybrid run (RunSpec.hybrid) and what the
  * worker answers (RunResult.hybrid). Times are on the job clock (ms).
  */
-import type { RunWindow } from '../../../../shared/report';
+import type { HybridReport, RunWindow } from '../../../../shared/report';
 import type { SparseFormat } from '../types';
 import type { LayerChoice, LayerDecision } from './policy';
 import type { RejectedLayer } from './split';
@@ -30,12 +30,8 @@ export interface HybridSparseLayerInfo {
   outputDims: number[];
 }
 
-export interface HybridStepInfo {
-  kind: 'ort' | 'sparse';
-  name: string;
-  /** Source nodes the step executes. */
-  nodes: string[];
-}
+/** A step of the cut model with the source nodes it executes (report.json `hybrid.steps`). */
+export type HybridStepInfo = HybridReport['steps'][number];
 
 export interface HybridRunInfo {
   /** Set when the model could not be split and ran on ORT dense as one piece. */

@@ -7,9 +7,10 @@
  * does not model it: both are timed for the layer's shape at the run's batch
  * (./break-even.ts) and the faster wins. The user can force either choice per layer.
  */
+import type { HybridLayerDecision } from '../../../../shared/report';
 import type { SparseLayer } from './split';
 
-export type LayerChoice = 'sparse' | 'dense';
+export type LayerChoice = HybridLayerDecision['choice'];
 
 export interface LayerTiming {
   /** Median of ORT dense on the layer alone (same shape, weights, threads). */
@@ -18,21 +19,8 @@ export interface LayerTiming {
   sparseUs: number;
 }
 
-export interface LayerDecision {
-  node: string;
-  opType: string;
-  rows: number;
-  cols: number;
-  density: number;
-  /** Rows the layer multiplies per inference (batch, or batch x pixels for a 1x1 Conv). */
-  batch: number;
-  choice: LayerChoice;
-  /** True when the user forced the choice. */
-  forced: boolean;
-  denseUs: number | null;
-  sparseUs: number | null;
-  reason: string;
-}
+/** What the report keeps of each decision (report.json `hybrid.decisions`). */
+export type LayerDecision = HybridLayerDecision;
 
 /** A sparse layer must beat dense by this margin: timing noise should not flip a layer to the slower path. */
 export const SPARSE_MARGIN = 0.95;
