@@ -7,6 +7,8 @@ import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startBridge, type Bridge } from '../../src/main/bridge/bridge';
 import { createEngine, type Engine } from '../../src/main/engine/engine';
+import type { ProfileRequest } from '../../src/shared/api';
+import type { Report } from '../../src/shared/report';
 import type { FakeEngine } from '../bridge/fake-engine';
 import { tempDir } from '../helpers';
 
@@ -105,10 +107,12 @@ export interface EngineApp extends AppPage {
   close(): Promise<void>;
 }
 
-export async function openEngineApp(prefix: string): Promise<EngineApp> {
+/** `prepare` runs on the engine before the page opens (e.g. runs to find in the history). */
+export async function openEngineApp(prefix: string, prepare?: (engine: Engine, dir: string) => Promise<void>): Promise<EngineApp> {
   requirePrerequisites();
   const dir = tempDir(prefix);
   const engine = createEngine({ workspaceDir: join(dir, 'workspace'), cacheDir: join(dir, 'cache') });
+  await prepare?.(engine, dir);
   const bridge = await startBridge({ engine, staticDir: STATIC_DIR });
   const app = await openApp(bridge.url);
   return {
@@ -122,4 +126,14 @@ export async function openEngineApp(prefix: string): Promise<EngineApp> {
       await engine.dispose();
     },
   };
+}
+
+/** Starts a profile job on the engine and resolves with its report (rejects with the job's error). */
+export async function profileAndWait(engine: Engine, request: ProfileRequest): Promise<Report> {
+  const done = new Promise<Report>((resolveDone, reject) => {
+    engine.on('jobDone', ({ report }) => resolveDone(report));
+    engine.on('jobFailed', ({ error }) => reject(new Error(error.message)));
+  });
+  await engine.call('startProfile', request);
+  return done;
 }

@@ -5,17 +5,15 @@
  * table and from the disk. Also the Sweeps view reading a sweep folder's results and views.
  * Screenshots land in /tmp/history-*.png.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBridge, type Bridge } from '../../src/main/bridge/bridge';
-import { createEngine, type Engine } from '../../src/main/engine/engine';
+import type { Engine } from '../../src/main/engine/engine';
 import { RunHistory } from '../../src/main/engine/history/index';
 import type { Report } from '../../src/shared/report';
 import { buildSampleReport } from '../fixtures/reports/sample-report';
-import { openApp, requirePrerequisites, STATIC_DIR } from './browser-app';
+import { openEngineApp, profileAndWait, type EngineApp } from './browser-app';
 
 const LENET = resolve(__dirname, '../../resources/models/mlp-lenet-300-100.onnx');
 
@@ -26,51 +24,35 @@ function recordFixture(history: RunHistory, id: string, report: Report): Promise
 }
 
 describe('the History view in Chromium, with the real engine', () => {
-  let workDir: string;
-  let workspace: string;
+  let app: EngineApp;
   let engine: Engine;
+  let workspace: string;
   let appReport: Report;
-  let bridge: Bridge;
-  let browser: Browser;
   let page: Page;
   let problems: string[] = [];
   let appRunId: string;
 
   beforeAll(async () => {
-    requirePrerequisites();
-    workDir = mkdtempSync(join(tmpdir(), 'edgescope-history-e2e-'));
-    workspace = join(workDir, 'workspace');
-    engine = createEngine({ workspaceDir: workspace, cacheDir: join(workDir, 'cache') });
+    app = await openEngineApp('history-e2e', async (engineBefore, dir) => {
+      workspace = join(dir, 'workspace');
+      // A profile the app runs: real runs in the run worker, recorded by the engine.
+      const report = await profileAndWait(engineBefore, { modelPath: LENET, runs: 5, warmup: 1, profiledRuns: 1, prune: [0.9] });
+      appReport = report;
+      const history = new RunHistory(workspace);
+      const listed = await history.list();
+      expect(listed).toHaveLength(1);
+      appRunId = listed[0].id;
+      expect(listed[0].createdAt).toBe(report.generatedAt);
 
-    // A profile the app runs: real runs in the run worker, recorded by the engine.
-    const done = new Promise<Report>((resolveDone, reject) => {
-      engine.on('jobDone', ({ report }) => resolveDone(report));
-      engine.on('jobFailed', ({ error }) => reject(new Error(error.message)));
+      // Two older runs of another model, one with WebGPU.
+      const sample = buildSampleReport();
+      await recordFixture(history, 'fixture-cpu', { ...sample, generatedAt: '2025-06-01T10:00:00.000Z' });
+      await recordFixture(history, 'fixture-webgpu', { ...buildSampleReport({ webgpu: true }), generatedAt: '2025-07-01T10:00:00.000Z' });
     });
-    await engine.call('startProfile', { modelPath: LENET, runs: 5, warmup: 1, profiledRuns: 1, prune: [0.9] });
-    const report = await done;
-    appReport = report;
-    const history = new RunHistory(workspace);
-    const listed = await history.list();
-    expect(listed).toHaveLength(1);
-    appRunId = listed[0].id;
-    expect(listed[0].createdAt).toBe(report.generatedAt);
-
-    // Two older runs of another model, one with WebGPU.
-    const sample = buildSampleReport();
-    await recordFixture(history, 'fixture-cpu', { ...sample, generatedAt: '2025-06-01T10:00:00.000Z' });
-    await recordFixture(history, 'fixture-webgpu', { ...buildSampleReport({ webgpu: true }), generatedAt: '2025-07-01T10:00:00.000Z' });
-
-    bridge = await startBridge({ engine, staticDir: STATIC_DIR });
-    ({ browser, page, problems } = await openApp(bridge.url));
+    ({ engine, page, problems } = app);
   }, 180_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await bridge?.close();
-    await engine?.dispose();
-    if (workDir) rmSync(workDir, { recursive: true, force: true });
-  });
+  afterAll(() => app?.close());
 
   const rows = () => page.getByTestId('history-row');
   const rowIds = async () => rows().evaluateAll((els) => els.map((el) => el.getAttribute('data-run-id')));
@@ -156,7 +138,7 @@ describe('the History view in Chromium, with the real engine', () => {
 
   it('shows a sweep folder: its cells, its dataset views, and a cell\'s report', async () => {
     // A sweep folder holding one cell: the app's run, as a sweep stores it.
-    const sweepDir = join(workDir, 'sweep');
+    const sweepDir = join(app.dir, 'sweep');
     const key = 'lenet__dense__cpu__b1__t1';
     mkdirSync(join(sweepDir, 'cells', key), { recursive: true });
     const report = await engine.call('openRun', { runId: appRunId });

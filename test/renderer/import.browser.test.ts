@@ -6,15 +6,13 @@
  * openvino:MYRIAD, filters by it, and compares side by side with the ORT run. Bad requests are refused in
  * one line. Screenshots land in /tmp/history-import-*.png.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBridge, type Bridge } from '../../src/main/bridge/bridge';
-import { createEngine, type Engine } from '../../src/main/engine/engine';
+import type { Engine } from '../../src/main/engine/engine';
 import type { Report } from '../../src/shared/report';
-import { openApp, requirePrerequisites, STATIC_DIR } from './browser-app';
+import { openEngineApp, profileAndWait, type EngineApp } from './browser-app';
 
 const REPO = resolve(__dirname, '../..');
 const MODEL = join(REPO, 'resources/models/cnn-small.onnx');
@@ -22,40 +20,26 @@ const OPENVINO_JSON = join(REPO, 'test/fixtures/vendor/openvino-myriad-json/benc
 const TFLITE = join(REPO, 'test/fixtures/vendor/tflite-mobilenet_v1-op-profiling.txt');
 
 describe('importing vendor measurements from the History tab, with the real engine', () => {
-  let workDir: string;
-  let workspace: string;
+  let app: EngineApp;
   let engine: Engine;
-  let bridge: Bridge;
-  let browser: Browser;
+  let workspace: string;
   let page: Page;
   let problems: string[] = [];
   let ortRunId: string;
 
   beforeAll(async () => {
-    requirePrerequisites();
-    workDir = mkdtempSync(join(tmpdir(), 'edgescope-import-e2e-'));
-    workspace = join(workDir, 'workspace');
-    engine = createEngine({ workspaceDir: workspace, cacheDir: join(workDir, 'cache') });
-    // The ORT run the import is compared with: the same model on this machine's CPU.
-    const done = new Promise<Report>((resolveDone, reject) => {
-      engine.on('jobDone', ({ report }) => resolveDone(report));
-      engine.on('jobFailed', ({ error }) => reject(new Error(error.message)));
+    app = await openEngineApp('import-e2e', async (engineBefore, dir) => {
+      workspace = join(dir, 'workspace');
+      // The ORT run the import is compared with: the same model on this machine's CPU.
+      await profileAndWait(engineBefore, { modelPath: MODEL, runs: 5, warmup: 1, profiledRuns: 1 });
+      const listed = await engineBefore.call('listRuns', {});
+      expect(listed).toHaveLength(1);
+      ortRunId = listed[0].id;
     });
-    await engine.call('startProfile', { modelPath: MODEL, runs: 5, warmup: 1, profiledRuns: 1 });
-    await done;
-    const listed = await engine.call('listRuns', {});
-    expect(listed).toHaveLength(1);
-    ortRunId = listed[0].id;
-    bridge = await startBridge({ engine, staticDir: STATIC_DIR });
-    ({ browser, page, problems } = await openApp(bridge.url));
+    ({ engine, page, problems } = app);
   }, 240_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await bridge?.close();
-    await engine?.dispose();
-    if (workDir) rmSync(workDir, { recursive: true, force: true });
-  });
+  afterAll(() => app?.close());
 
   const rows = () => page.getByTestId('history-row');
   const rowIds = async () => rows().evaluateAll((els) => els.map((el) => el.getAttribute('data-run-id')));
@@ -66,7 +50,7 @@ describe('importing vendor measurements from the History tab, with the real engi
     );
     await expect(engine.call('importVendorReport', { file: OPENVINO_JSON, format: 'openvino', colour: 'red' } as never)).rejects.toThrow(/unknown field 'colour'|colour/);
     await expect(engine.call('importVendorReport', { file: OPENVINO_JSON, format: 'openvino', device: 'MYRIAD; rm' })).rejects.toThrow(/'device' must be a device name/);
-    await expect(engine.call('importVendorReport', { file: join(workDir, 'missing.json'), format: 'openvino' })).rejects.toThrow(/openvino output '.*missing\.json' does not exist or is not a file/);
+    await expect(engine.call('importVendorReport', { file: join(app.dir, 'missing.json'), format: 'openvino' })).rejects.toThrow(/openvino output '.*missing\.json' does not exist or is not a file/);
     expect((await engine.call('listRuns', {})).map((e) => e.id)).toEqual([ortRunId]);
   });
 
