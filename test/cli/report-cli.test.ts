@@ -26,7 +26,7 @@ describe('edgescope report', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(readdirSync(out).sort()).toEqual(
-      ['comparisons.csv', 'layers.csv', 'ops.csv', 'report.html', 'report.md', 'report.pdf', 'report.tex', 'reproducibility.csv', 'runs.csv', 'trace.json', 'verification.csv'].sort(),
+      ['comparisons.csv', 'energy.csv', 'layers.csv', 'ops.csv', 'report.html', 'report.md', 'report.pdf', 'report.tex', 'reproducibility.csv', 'runs.csv', 'throttling.csv', 'trace.json', 'verification.csv'].sort(),
     );
     const runs = csvParseRows(readFileSync(join(out, 'runs.csv'), 'utf8'));
     expect(runs[0][0]).toBe('variant');
@@ -40,7 +40,7 @@ describe('edgescope report', () => {
     expect(repro.get('command')).toBe(sample.tool.commandLine?.join(' ') ?? '(from the app)');
     expect(repro.get('generated')).toBe(sample.generatedAt);
     expect(readFileSync(join(out, 'report.pdf')).subarray(0, 5).toString()).toBe('%PDF-');
-    expect(r.stdout.trim().split('\n')).toHaveLength(11);
+    expect(r.stdout.trim().split('\n')).toHaveLength(13);
   });
 
   it('defaults to HTML beside the report', () => {

@@ -22,7 +22,7 @@ function reportToCsv(r: Report): Record<string, string> {
 describe('CSV export', () => {
   it('writes one parseable file per table with full-precision numbers', () => {
     const files = reportToCsv(report);
-    expect(Object.keys(files)).toEqual(['runs.csv', 'comparisons.csv', 'verification.csv', 'layers.csv', 'ops.csv', 'reproducibility.csv']);
+    expect(Object.keys(files)).toEqual(['runs.csv', 'comparisons.csv', 'verification.csv', 'layers.csv', 'ops.csv', 'energy.csv', 'throttling.csv', 'reproducibility.csv']);
     const runs = csvParseRows(files['runs.csv']);
     expect(runs[0].slice(0, 6)).toEqual(['variant', 'ep', 'sparsity', 'threads', 'batch', 'median_ms']);
     const runCount = report.variants.reduce((s, v) => s + v.runs.length, 0);

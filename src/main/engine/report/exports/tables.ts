@@ -4,12 +4,13 @@
  * how to print them (CSV keeps full precision, the paper formats round).
  */
 import type { Report } from '../../../../shared/report';
+import { energyTable, throttlingTable } from './power-tables';
 
 export type Cell = string | number | null;
 
 export interface Table {
   /** File stem and caption key. */
-  id: 'runs' | 'ops' | 'comparisons' | 'verification' | 'layers';
+  id: 'runs' | 'ops' | 'comparisons' | 'verification' | 'layers' | 'energy' | 'throttling';
   caption: string;
   columns: { key: string; label: string; unit?: string }[];
   rows: Cell[][];
@@ -144,7 +145,10 @@ export function layersTable(report: Report): Table {
 }
 
 export function allTables(report: Report): Table[] {
-  return [runsTable(report), comparisonsTable(report), verificationTable(report), layersTable(report), opsTable(report)];
+  return [
+    runsTable(report), comparisonsTable(report), verificationTable(report), layersTable(report), opsTable(report),
+    energyTable(report), throttlingTable(report),
+  ];
 }
 
 /** What a reader needs to reproduce the numbers: machine, versions, settings, hashes, command. */

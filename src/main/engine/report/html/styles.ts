@@ -92,6 +92,9 @@ td.flags { color: var(--muted); font-size: 12px; max-width: 42ch; }
 .warnings { background: var(--warn-bg); border: 1px solid var(--warn-rule); border-radius: 6px; padding: 10px 14px; margin-top: 20px; }
 .warnings h2 { border: 0; margin: 0 0 4px; padding: 0; font-size: 14px; }
 .warnings ul { margin: 0; padding-left: 18px; }
+/* Power & heat (power-section.ts): the evidence behind each throttling verdict. */
+ul.evidence { margin: 0; padding-left: 16px; }
+.throttle-warning { margin: 8px 0 12px; }
 
 details { margin: 10px 0; }
 summary { cursor: pointer; color: var(--accent); font-size: 13px; }
