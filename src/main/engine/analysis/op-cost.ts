@@ -178,3 +178,43 @@ export function sparseOpCost(s: { nnz: number; batch: number; rows: number; cols
     integer: false,
   };
 }
+
+/** FLOPs of one LSTM cell per hidden unit and batch row, after R·h (sparse/hybrid/lstm-recurrence.ts). */
+export const LSTM_CELL_FLOPS_PER_UNIT =
+  4 + // the projected gates added to R·h, 4 gates
+  4 * 4 + // σ(i), σ(o), σ(f), tanh(c̃) at 4 FLOPs each, as Sigmoid and Tanh above
+  4 + // tanh(C_t)
+  3 + // C_t = f ⊙ C_{t-1} + i ⊙ c̃
+  1; // H_t = o ⊙ tanh(C_t)
+
+/**
+ * The recurrence of an LSTM in a hybrid run: per timestep and direction the product R·h (2 FLOPs
+ * per stored weight and batch row; `nnz` over all directions) and the cell. Parameters: the stored
+ * R as the kernel streams it once per timestep (`matrixBytes` over all directions); activations:
+ * the projected gates [seq, batch, directions·4·hidden] and the initial states given; outputs: Y
+ * when the node has it, and Y_h, Y_c when it has them. All fp32.
+ */
+export function sparseLstmRecurrenceCost(s: {
+  nnz: number;
+  matrixBytes: number;
+  seq: number;
+  batch: number;
+  hidden: number;
+  directions: number;
+  stateInputs: number;
+  stateOutputs: number;
+  writesY: boolean;
+}): OpCost {
+  const state = s.directions * s.batch * s.hidden * 4;
+  const parameterBytes = s.seq * s.matrixBytes;
+  const activationBytes = s.seq * s.batch * s.directions * 4 * s.hidden * 4 + s.stateInputs * state;
+  const outputBytes = (s.writesY ? s.seq : 0) * state + s.stateOutputs * state;
+  return {
+    flops: s.seq * s.batch * (2 * s.nnz + LSTM_CELL_FLOPS_PER_UNIT * s.hidden * s.directions),
+    parameterBytes,
+    activationBytes,
+    outputBytes,
+    bytes: parameterBytes + activationBytes + outputBytes,
+    integer: false,
+  };
+}

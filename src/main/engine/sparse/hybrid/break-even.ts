@@ -2,14 +2,21 @@
  * Timing one layer both ways at the run's batch, for the policy: ORT dense on a one-node
  * model with the layer's (pruned, dense-stored) weights against the sparse kernel, on the
  * layer's real input activations and the same thread count. Worker-only (both block).
+ *
+ * A run that was given the per-machine cache (RunSpec.hybrid.breakEven) first looks for
+ * what it already knows (./policy.ts): a cached timing of the same layer, then the
+ * break-even table; what it times it adds to the cache.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import * as ort from 'onnxruntime-node';
 import { buildModel, floatTensor, node, valueInfo } from '../../model/graph-builder';
 import { encodeModel } from '../../model/onnx-io';
 import { median } from '../../analysis/stats';
 import type { SparseKernels, SparseMatrix } from '../types';
+import { entryFor, readBreakEvenTable, type BreakEvenEntry } from './break-even-table';
 import { sessionOptions, type SessionSettings } from './executor';
-import type { LayerTiming } from './policy';
+import { kernelBuildId, LayerMeasurementCache } from './measurement-cache';
+import { predictFromTable, type LayerTiming, type TimedLayer } from './policy';
 import type { SparseLayer } from './split';
 
 /** Each side runs until both of these are reached (after WARMUP untimed runs). */
@@ -30,8 +37,13 @@ export async function timeRepeated(fn: () => unknown | Promise<unknown>): Promis
   return median(samples);
 }
 
+/** What timing a layer needs of it: its pruned weights, stored by output row, and bias. */
+export type DenseLayer = Pick<SparseLayer, 'node' | 'rows' | 'cols' | 'weights' | 'bias'>;
+
+type TimingSettings = Pick<SessionSettings, 'ep' | 'threads' | 'graphOptimizationLevel'>;
+
 /** The layer as ORT would run it dense: Gemm with the output-major weights (transB) and bias. */
-function denseLayerModel(layer: SparseLayer): Uint8Array {
+function denseLayerModel(layer: DenseLayer): Uint8Array {
   const inits = [floatTensor('w', [layer.rows, layer.cols], layer.weights)];
   if (layer.bias) inits.push(floatTensor('b', [layer.rows], layer.bias));
   return encodeModel(
@@ -45,24 +57,98 @@ function denseLayerModel(layer: SparseLayer): Uint8Array {
   );
 }
 
-/** `x`: the layer's input as product rows, [batch x cols]. */
+/** An ORT session running the layer dense, for any batch. */
+export function openDenseLayer(layer: DenseLayer, settings: TimingSettings): Promise<ort.InferenceSession> {
+  return ort.InferenceSession.create(denseLayerModel(layer), sessionOptions(settings));
+}
+
+/** `x`: the layer's input as product rows, [batch x cols]; `session` from openDenseLayer. */
+export async function timeBothWays(
+  session: ort.InferenceSession,
+  layer: DenseLayer,
+  matrix: SparseMatrix,
+  kernels: SparseKernels,
+  x: Float32Array,
+  batch: number,
+  threads: number,
+): Promise<TimedLayer> {
+  const feeds = { x: new ort.Tensor('float32', x, [batch, layer.cols]) };
+  const denseUs = await timeRepeated(() => session.run(feeds));
+  const out = new Float32Array(batch * layer.rows);
+  const options = { threads, ...(layer.bias ? { bias: layer.bias } : {}) };
+  const sparseUs = await timeRepeated(() => kernels.multiply(matrix, x, batch, out, options));
+  return { denseUs, sparseUs };
+}
+
+/**
+ * How a hybrid run uses the per-machine cache (RunSpec.hybrid.breakEven; absent: every layer
+ * is timed and nothing is kept). 'use': cached timings and the table first, new timings
+ * added; 'recalibrate': every layer timed again and the cache refreshed.
+ */
+export interface BreakEvenCacheSpec {
+  cacheDir: string;
+  fingerprint: string;
+  mode: 'use' | 'recalibrate';
+}
+
+// TODO(lead): move this field into HybridSpec in ./messages.ts and drop this augmentation (see the report).
+declare module './messages' {
+  interface HybridSpec {
+    breakEven?: BreakEvenCacheSpec;
+  }
+}
+
+/** What a run already knows, for timeLayer. */
+export interface BreakEvenSources {
+  measurements: LayerMeasurementCache;
+  table: readonly BreakEvenEntry[];
+  /** false (recalibrate): time every layer, only write. */
+  reuse: boolean;
+}
+
+export function breakEvenSources(spec: BreakEvenCacheSpec, kernels: SparseKernels, settings: Pick<SessionSettings, 'ep' | 'threads'>): BreakEvenSources {
+  const id = { cacheDir: spec.cacheDir, fingerprint: spec.fingerprint, ep: settings.ep, threads: settings.threads, build: kernelBuildId(kernels) };
+  return { measurements: new LayerMeasurementCache(id), table: readBreakEvenTable(id), reuse: spec.mode === 'use' };
+}
+
+/**
+ * The run's sources, around its planning (worker-run.ts), so timeLayer finds them without
+ * every planner in between passing them on.
+ */
+const runSources = new AsyncLocalStorage<BreakEvenSources | undefined>();
+
+export function withBreakEvenSources<T>(sources: BreakEvenSources | undefined, plan: () => Promise<T>): Promise<T> {
+  return runSources.run(sources, plan);
+}
+
+/**
+ * The layer's timing: from the cache or the table when `sources` has it (see policy.ts),
+ * else timed now (and cached). `x`: the layer's input as product rows, [batch x cols].
+ */
 export async function timeLayer(
   layer: SparseLayer,
   matrix: SparseMatrix,
   kernels: SparseKernels,
   x: Float32Array,
   batch: number,
-  settings: Pick<SessionSettings, 'ep' | 'threads' | 'graphOptimizationLevel'>,
+  settings: TimingSettings,
+  sources: BreakEvenSources | undefined = runSources.getStore(),
 ): Promise<LayerTiming> {
-  const session = await ort.InferenceSession.create(denseLayerModel(layer), sessionOptions(settings));
+  const key = { rows: layer.rows, cols: layer.cols, nnz: matrix.nnz, batch };
+  if (sources?.reuse) {
+    const cached = sources.measurements.get(key);
+    if (cached) return { basis: 'cached', ...cached };
+    const entry = entryFor(sources.table, layer.rows, layer.cols, batch);
+    const choice = entry ? predictFromTable(entry, layer.density) : null;
+    if (entry && choice) return { basis: 'predicted', choice, entry: { breakEvenDensity: entry.breakEvenDensity, crossover: entry.crossover, measuredAt: entry.measuredAt } };
+  }
+  const session = await openDenseLayer(layer, settings);
+  let timed: TimedLayer;
   try {
-    const feeds = { x: new ort.Tensor('float32', x, [batch, layer.cols]) };
-    const denseUs = await timeRepeated(() => session.run(feeds));
-    const out = new Float32Array(batch * layer.rows);
-    const options = { threads: settings.threads, ...(layer.bias ? { bias: layer.bias } : {}) };
-    const sparseUs = await timeRepeated(() => kernels.multiply(matrix, x, batch, out, options));
-    return { denseUs, sparseUs };
+    timed = await timeBothWays(session, layer, matrix, kernels, x, batch, settings.threads);
   } finally {
     await session.release();
   }
+  await sources?.measurements.put(key, timed);
+  return { basis: 'timed', ...timed };
 }

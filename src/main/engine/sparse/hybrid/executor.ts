@@ -2,6 +2,9 @@
  * Running a cut model: ORT sessions for the segments, the native sparse multiply for the
  * sparse layers, tensors handed from piece to piece by name.
  *
+ * An LSTM's two steps (lstm.ts) share one packed form: W for the input projection, R of each
+ * direction for the recurrence (lstm-recurrence.ts), sparse or dense.
+ *
  * Both block the JS thread (ORT's run() and SparseKernels.multiply), so this runs only in
  * the run worker child process (and in tests), never in the CLI or the app's main process.
  */
@@ -11,6 +14,8 @@ import type { GraphOptimizationLevel } from '../../../../shared/report';
 import { encodeModel } from '../../model/onnx-io';
 import { condenseOrtError } from '../../run/ort-errors';
 import type { SparseFormat, SparseKernels, SparseMatrix } from '../types';
+import { GATES, type LstmLayer } from './lstm';
+import { denseProduct, lstmRecurrenceStep, type RecurrentProduct } from './lstm-recurrence';
 import type { HybridStep, SparseLayer } from './split';
 
 export interface SessionSettings {
@@ -24,9 +29,16 @@ export interface SessionSettings {
 /** Start and end (hrtime ns) of each step of one inference, in step order. */
 export type StepTimes = { startNs: bigint; endNs: bigint }[];
 
+/** An LSTM's matrices as its steps multiply them: W packed; R of each direction packed, or dense when not pruned enough. */
+export interface PackedLstm {
+  projection: SparseMatrix;
+  recurrent: ({ kind: 'sparse'; matrix: SparseMatrix } | { kind: 'dense'; weights: Float32Array })[];
+}
+
 type Prepared =
   | { kind: 'ort'; step: Extract<HybridStep, { kind: 'ort' }>; session: ort.InferenceSession }
-  | { kind: 'sparse'; step: Extract<HybridStep, { kind: 'sparse' }>; matrix: SparseMatrix };
+  | { kind: 'sparse'; step: Extract<HybridStep, { kind: 'sparse' }>; matrix: SparseMatrix }
+  | { kind: 'lstm'; step: Extract<HybridStep, { kind: 'lstm' }>; packed: PackedLstm };
 
 /** Format for a layer: 16-bit column indices when the fan-in fits them (fewer bytes per nonzero). */
 export function formatFor(layer: Pick<SparseLayer, 'cols'>): SparseFormat {
@@ -57,15 +69,22 @@ export class HybridExecutor {
 
   static async create(steps: readonly HybridStep[], kernels: SparseKernels | null, settings: SessionSettings): Promise<HybridExecutor> {
     const prepared: Prepared[] = [];
+    const packedLstms = new Map<string, PackedLstm>();
     try {
       for (const step of steps) {
         if (step.kind === 'ort') {
           const prefix = settings.profile ? `${settings.profile.dir}/${settings.profile.prefix}-${step.name}` : undefined;
           prepared.push({ kind: 'ort', step, session: await createSession(step, settings, prefix) });
-        } else {
-          if (!kernels) throw new EdgescopeError('E_INTERNAL', `sparse layer ${step.name} without sparse kernels`);
+          continue;
+        }
+        if (!kernels) throw new EdgescopeError('E_INTERNAL', `sparse layer ${step.name} without sparse kernels`);
+        if (step.kind === 'sparse') {
           const { layer } = step;
           prepared.push({ kind: 'sparse', step, matrix: kernels.pack(layer.weights, layer.rows, layer.cols, { format: formatFor(layer) }) });
+        } else {
+          const packed = packedLstms.get(step.lstm.node) ?? packLstm(step.lstm, kernels);
+          packedLstms.set(step.lstm.node, packed);
+          prepared.push({ kind: 'lstm', step, packed });
         }
       }
     } catch (err) {
@@ -78,6 +97,11 @@ export class HybridExecutor {
   /** The packed matrix of each sparse step, by step name. */
   get matrices(): Map<string, SparseMatrix> {
     return new Map(this.prepared.flatMap((p) => (p.kind === 'sparse' ? [[p.step.name, p.matrix] as const] : [])));
+  }
+
+  /** The packed matrices of each LSTM, by LSTM node. */
+  get lstms(): Map<string, PackedLstm> {
+    return new Map(this.prepared.flatMap((p) => (p.kind === 'lstm' ? [[p.step.lstm.node, p.packed] as const] : [])));
   }
 
   /** One inference; `times`, when given, receives each step's start and end. */
@@ -99,6 +123,8 @@ export class HybridExecutor {
           throw new EdgescopeError('E_RUN_FAILED', `hybrid ${p.step.name} failed: ${condenseOrtError(err)}`);
         }
         for (const [name, value] of Object.entries(out)) tensors.set(name, value as ort.Tensor);
+      } else if (p.kind === 'lstm') {
+        for (const [name, t] of this.runLstmPart(p.step.lstm, p.step.part, p.packed, tensors)) tensors.set(name, t);
       } else {
         const layer = p.step.layer;
         const x = tensors.get(layer.input);
@@ -108,6 +134,19 @@ export class HybridExecutor {
       times?.push({ startNs, endNs: process.hrtime.bigint() });
     }
     return Object.fromEntries(outputNames.map((n) => [n, tensors.get(n)!]));
+  }
+
+  /** One of an LSTM's steps: the input projection (one product over all timesteps), or the recurrence. */
+  runLstmPart(lstm: LstmLayer, part: 'input-projection' | 'recurrence', packed: PackedLstm, tensors: ReadonlyMap<string, ort.Tensor>): Map<string, ort.Tensor> {
+    if (part === 'input-projection') {
+      const x = tensors.get(lstm.x);
+      if (!x) throw new EdgescopeError('E_INTERNAL', `hybrid ${lstm.node}: tensor ${lstm.x} was never produced`);
+      return new Map([[lstm.gates, this.multiply(lstm.projection, packed.projection, x)]]);
+    }
+    const rows = GATES * lstm.hidden;
+    const productsFor = (batch: number): RecurrentProduct[] =>
+      packed.recurrent.map((r) => (r.kind === 'dense' ? denseProduct(r.weights, rows, lstm.hidden, batch) : (h, out) => this.kernels!.multiply(r.matrix, h, batch, out, { threads: this.threads })));
+    return lstmRecurrenceStep(lstm, (name) => tensors.get(name), productsFor);
   }
 
   /** Rows (products) the layer computes for an input of these dims. */
@@ -151,6 +190,18 @@ export class HybridExecutor {
   async release(): Promise<void> {
     for (const p of this.prepared) if (p.kind === 'ort') await p.session.release();
   }
+}
+
+function packLstm(lstm: LstmLayer, kernels: SparseKernels): PackedLstm {
+  const { projection } = lstm;
+  return {
+    projection: kernels.pack(projection.weights, projection.rows, projection.cols, { format: formatFor(projection) }),
+    recurrent: lstm.recurrent.map((weights) =>
+      lstm.recurrentSparse
+        ? { kind: 'sparse' as const, matrix: kernels.pack(weights, GATES * lstm.hidden, lstm.hidden, { format: formatFor({ cols: lstm.hidden }) }) }
+        : { kind: 'dense' as const, weights },
+    ),
+  };
 }
 
 async function createSession(step: Extract<HybridStep, { kind: 'ort' }>, settings: SessionSettings, profilePrefix?: string): Promise<ort.InferenceSession> {

@@ -15,15 +15,17 @@ import { runReportOf, runSampled, traceOpReport, type MeasureArgs } from '../../
 import type { RunResult } from '../../run/messages';
 import { aggregateOps, parseTrace, readTraceFile, traceClockOffsetUs } from '../../trace/ort-trace';
 import type { HybridRunInfo } from './messages';
+import { lstmStepsOf, recurrenceCost } from './lstm-info';
 import type { LayerChoice } from './policy';
+import type { BreakEvenCacheSpec } from './break-even';
 
 /** The provider name sparse-kernel ops carry in the report. */
 export const SPARSE_PROVIDER = 'EdgescopeSparseKernels';
 
-export async function measureHybridRun(a: MeasureArgs & { overrides: Record<string, LayerChoice> }): Promise<{ run: RunReport; result: RunResult }> {
+export async function measureHybridRun(a: MeasureArgs & { overrides: Record<string, LayerChoice>; breakEven?: BreakEvenCacheSpec }): Promise<{ run: RunReport; result: RunResult }> {
   // The sparse kernels are CPU kernels: segments on another EP would copy every cut tensor back and forth.
   if (a.ep !== 'cpu') throw new EdgescopeError('E_BACKEND_UNAVAILABLE', `hybrid sparse execution runs on the cpu EP only, not ${a.ep}`);
-  const { result, counters } = await runSampled(a, { hybrid: { overrides: a.overrides } });
+  const { result, counters } = await runSampled(a, { hybrid: { overrides: a.overrides, ...(a.breakEven ? { breakEven: a.breakEven } : {}) } });
   const { ops, spans } = await analyseHybrid(result.hybrid!, result.profiledWindows, a);
   const placement = placementOf(ops, a.ep);
   // The sparse kernels are the point of this variant, not a fallback from the EP.
@@ -40,7 +42,7 @@ interface PendingOp {
 /** Weight bytes the hybrid streams per inference: sparse layers stored, the rest dense. */
 function hybridWeightBytes(h: HybridRunInfo, denseWeightBytes: number, layers: MeasureArgs['sourceGraph']): number {
   let bytes = denseWeightBytes;
-  for (const l of h.sparseLayers) {
+  for (const l of [...h.sparseLayers, ...lstmStepsOf(h)]) {
     const dims = layers.weightDims(l.node, l.opType);
     const dense = dims ? dims.reduce((x, y) => x * y, 1) * 4 : l.rows * l.cols * 4;
     bytes += l.matrixBytes - dense;
@@ -72,11 +74,11 @@ export async function analyseHybrid(h: HybridRunInfo, windows: RunWindow[], a: P
     }
   }
 
-  for (const l of h.sparseLayers) {
+  for (const l of [...h.sparseLayers, ...lstmStepsOf(h)]) {
     const perRun = h.profiledStepWindows.map((w, r) => ({ run: r, startMs: w[l.step].startMs, durMs: w[l.step].endMs - w[l.step].startMs }));
     const durUsPerRun = perRun.map((p) => p.durMs * 1000);
     const durUs = median(durUsPerRun);
-    const cost = sparseOpCost(l);
+    const cost = recurrenceCost(l) ?? sparseOpCost(l);
     pending.push({
       op: {
         name: l.node,
@@ -115,7 +117,10 @@ export async function analyseHybrid(h: HybridRunInfo, windows: RunWindow[], a: P
   return { ops, spans };
 }
 
-/** measureRun's signature for a hybrid variant, with the user's per-layer overrides bound. */
-export function hybridMeasurer(overrides: Record<string, LayerChoice> = {}): (a: MeasureArgs) => Promise<{ run: RunReport; result: RunResult }> {
-  return (a) => measureHybridRun({ ...a, overrides });
+/**
+ * measureRun's signature for a hybrid variant, with the user's per-layer overrides bound and, when
+ * given, the per-machine cache of break-even measurements (without it every layer is timed).
+ */
+export function hybridMeasurer(overrides: Record<string, LayerChoice> = {}, breakEven?: BreakEvenCacheSpec): (a: MeasureArgs) => Promise<{ run: RunReport; result: RunResult }> {
+  return (a) => measureHybridRun({ ...a, overrides, breakEven });
 }

@@ -1,7 +1,8 @@
 /**
  * Planning a hybrid run (in the worker): find the sparse layers, time each both ways on
  * the run's real activations, let the policy choose, and cut the model at the layers that
- * go sparse. A model that cannot be cut runs whole on ORT, with the reason.
+ * go sparse. A model that cannot be cut runs whole on ORT, with the reason. An LSTM is
+ * decided as a whole (lstm-timing.ts): its two steps against ORT's LSTM.
  */
 import type * as ort from 'onnxruntime-node';
 import { toApiError } from '../../../../shared/errors';
@@ -9,6 +10,8 @@ import type { onnx } from '../../model/onnx-io';
 import type { SparseKernels } from '../types';
 import { timeLayer, timeRepeated } from './break-even';
 import { HybridExecutor, nchwToRows, type SessionSettings } from './executor';
+import { lstmReads } from './lstm';
+import { lstmDecisionSubject, timeLstm } from './lstm-timing';
 import { SPARSE_MARGIN, decideLayer, type LayerChoice, type LayerDecision } from './policy';
 import { cutGraph, findSparseCandidates, wholeModelStep, type HybridStep, type RejectedLayer } from './split';
 
@@ -28,9 +31,10 @@ export async function planHybrid(
   settings: Omit<SessionSettings, 'profile'>,
   overrides: Record<string, LayerChoice> = {},
 ): Promise<HybridPlan> {
-  const { layers, rejected } = findSparseCandidates(proto);
-  const unknown = Object.keys(overrides).filter((n) => !layers.some((l) => l.node === n) && !rejected.some((r) => r.node === n));
-  if (unknown.length > 0) rejected.push(...unknown.map((node) => ({ node, opType: '?', reason: 'override names no MatMul/Gemm/Conv node of the model' })));
+  const { layers, lstms, rejected } = findSparseCandidates(proto);
+  const known = new Set([...layers, ...lstms, ...rejected].map((l) => l.node));
+  const unknown = Object.keys(overrides).filter((n) => !known.has(n));
+  if (unknown.length > 0) rejected.push(...unknown.map((node) => ({ node, opType: '?', reason: 'override names no MatMul/Gemm/Conv/LSTM node of the model' })));
   const whole = (fallbackReason?: string): HybridPlan => ({
     steps: [wholeModelStep(proto)],
     decisions: [],
@@ -38,8 +42,8 @@ export async function planHybrid(
     wholeModelCheck: null,
     ...(fallbackReason ? { fallbackReason } : {}),
   });
-  if (layers.length === 0) return whole();
-  const all = cutGraph(proto, layers);
+  if (layers.length === 0 && lstms.length === 0) return whole();
+  const all = cutGraph(proto, layers, lstms);
   if (!all.ok) return whole(all.reason);
 
   // A first pass with every candidate sparse gives each layer's real input (and checks the cut runs).
@@ -55,7 +59,7 @@ export async function planHybrid(
   try {
     let inputs: Record<string, ort.Tensor>;
     try {
-      inputs = await probe.run(feeds, layers.map((l) => l.input));
+      inputs = await probe.run(feeds, [...layers.map((l) => l.input), ...lstms.flatMap(lstmReads)]);
     } catch (err) {
       return whole(`the cut model failed its first run: ${toApiError(err).message}`);
     }
@@ -68,12 +72,20 @@ export async function planHybrid(
       const timing = await timeLayer(layer, matrices.get(layer.node)!, kernels, rowsX, batch, settings);
       decisions.push(decideLayer(layer, batch, timing, overrides[layer.node]));
     }
+    const packedLstms = probe.lstms;
+    const tensors = new Map(Object.entries(inputs));
+    for (const lstm of lstms) {
+      const timing = await timeLstm(lstm, probe, packedLstms.get(lstm.node)!, tensors, settings);
+      decisions.push(decideLayer(lstmDecisionSubject(lstm), inputs[lstm.x].dims[1], timing, overrides[lstm.node]));
+    }
   } finally {
     await probe.release();
   }
-  const chosen = layers.filter((l) => decisions.find((d) => d.node === l.node)?.choice === 'sparse');
-  if (chosen.length === 0) return { ...whole(), decisions };
-  const cut = cutGraph(proto, chosen);
+  const goesSparse = (node: string) => decisions.find((d) => d.node === node)?.choice === 'sparse';
+  const chosen = layers.filter((l) => goesSparse(l.node));
+  const chosenLstms = lstms.filter((l) => goesSparse(l.node));
+  if (chosen.length === 0 && chosenLstms.length === 0) return { ...whole(), decisions };
+  const cut = cutGraph(proto, chosen, chosenLstms);
   if (!cut.ok) return { ...whole(cut.reason), decisions };
   if (decisions.some((d) => d.forced && d.choice === 'sparse')) return { steps: cut.steps, decisions, rejected, wholeModelCheck: null };
 

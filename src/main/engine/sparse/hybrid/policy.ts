@@ -4,20 +4,33 @@
  * The break-even between a sparse and a dense product depends on density, batch and shape
  * together (sparse wins at batch 1 and low density, where the layer is memory-bound; it loses
  * at large batches, where dense GEMM is compute-bound and far better tuned), so the policy
- * does not model it: both are timed for the layer's shape at the run's batch
- * (./break-even.ts) and the faster wins. The user can force either choice per layer.
+ * does not model it; it decides from measurements (./break-even.ts), cheapest first:
+ * - a cached measurement of the same layer (shape, nonzeros, batch) on this machine, EP,
+ *   thread count and kernel build;
+ * - the break-even table for the layer's shape and batch, when the layer's density is far
+ *   from the break-even (a clear case: timing it could not change the answer);
+ * - else both are timed for the layer's shape at the run's batch and the faster wins.
+ * The user can force either choice per layer.
  */
 import type { HybridLayerDecision } from '../../../../shared/report';
+import type { BreakEvenEntry } from './break-even-table';
 import type { SparseLayer } from './split';
 
 export type LayerChoice = HybridLayerDecision['choice'];
 
-export interface LayerTiming {
-  /** Median of ORT dense on the layer alone (same shape, weights, threads). */
+/** The layer alone, both ways (same shape, weights, input, threads): medians in microseconds. */
+export interface TimedLayer {
+  /** ORT dense. */
   denseUs: number;
-  /** Median of the sparse kernel on the same input. */
+  /** The sparse kernel. */
   sparseUs: number;
 }
+
+/** What the policy knows of a layer: timed now, a cached timing, or predicted from the break-even table. */
+export type LayerTiming =
+  | (TimedLayer & { basis?: 'timed' })
+  | (TimedLayer & { basis: 'cached'; measuredAt: string })
+  | { basis: 'predicted'; choice: LayerChoice; entry: Pick<BreakEvenEntry, 'breakEvenDensity' | 'crossover' | 'measuredAt'> };
 
 /** What the report keeps of each decision (report.json `hybrid.decisions`). */
 export type LayerDecision = HybridLayerDecision;
@@ -25,25 +38,54 @@ export type LayerDecision = HybridLayerDecision;
 /** A sparse layer must beat dense by this margin: timing noise should not flip a layer to the slower path. */
 export const SPARSE_MARGIN = 0.95;
 
+/**
+ * The table decides without timing only when the layer's density is below the break-even
+ * divided by this, or above it times this; nearer, the layer is timed.
+ */
+export const CLEAR_FACTOR = 2;
+
+/** The table's choice for a layer of this density, or null when it is too close to call. */
+export function predictFromTable(entry: Pick<BreakEvenEntry, 'breakEvenDensity' | 'crossover'>, density: number): LayerChoice | null {
+  // Outside the ladder the break-even is a bound: only the side it bounds can be predicted.
+  if (entry.crossover !== 'below-ladder' && density < entry.breakEvenDensity / CLEAR_FACTOR) return 'sparse';
+  if (entry.crossover !== 'above-ladder' && density > entry.breakEvenDensity * CLEAR_FACTOR) return 'dense';
+  return null;
+}
+
 const us = (v: number) => `${v.toFixed(1)} us`;
+const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+
+function breakEvenText(entry: Extract<LayerTiming, { basis: 'predicted' }>['entry']): string {
+  const bound = { interpolated: '', 'below-ladder': 'below ', 'above-ladder': 'above ' }[entry.crossover];
+  return `break-even ${bound}${pct(entry.breakEvenDensity)}, break-even table from ${entry.measuredAt}`;
+}
+
+function evidenceText(timing: LayerTiming | null): string {
+  if (!timing) return 'not timed';
+  if (timing.basis === 'predicted') return `not timed: ${timing.choice} predicted, ${breakEvenText(timing.entry)}`;
+  const times = `sparse ${us(timing.sparseUs)} vs dense ${us(timing.denseUs)}`;
+  return timing.basis === 'cached' ? `cached measurement from ${timing.measuredAt}: ${times}` : times;
+}
 
 export function decideLayer(layer: SparseLayer, batch: number, timing: LayerTiming | null, override?: LayerChoice): LayerDecision {
   const base = { node: layer.node, opType: layer.opType, rows: layer.rows, cols: layer.cols, density: layer.density, batch };
-  const measured = timing ? `sparse ${us(timing.sparseUs)} vs dense ${us(timing.denseUs)}` : 'not timed';
-  if (override) {
-    return { ...base, choice: override, forced: true, denseUs: timing?.denseUs ?? null, sparseUs: timing?.sparseUs ?? null, reason: `forced ${override} by the user (${measured})` };
+  const times = timing && timing.basis !== 'predicted' ? { denseUs: timing.denseUs, sparseUs: timing.sparseUs } : { denseUs: null, sparseUs: null };
+  const evidence = evidenceText(timing);
+  if (override) return { ...base, choice: override, forced: true, ...times, reason: `forced ${override} by the user (${evidence})` };
+  if (!timing) return { ...base, choice: 'dense', forced: false, ...times, reason: 'no break-even measurement: kept on ORT dense' };
+  const where = `at batch ${batch}, density ${pct(layer.density)}, ${layer.rows}x${layer.cols}`;
+  if (timing.basis === 'predicted') {
+    const side = timing.choice === 'sparse' ? `under 1/${CLEAR_FACTOR} of` : `over ${CLEAR_FACTOR}x`;
+    return { ...base, choice: timing.choice, forced: false, ...times, reason: `${timing.choice} predicted ${where}: density ${side} the break-even (${breakEvenText(timing.entry)})` };
   }
-  if (!timing) return { ...base, choice: 'dense', forced: false, denseUs: null, sparseUs: null, reason: 'no break-even measurement: kept on ORT dense' };
   const sparseWins = timing.sparseUs < timing.denseUs * SPARSE_MARGIN;
-  const where = `at batch ${batch}, density ${(layer.density * 100).toFixed(1)}%, ${layer.rows}x${layer.cols}`;
   return {
     ...base,
     choice: sparseWins ? 'sparse' : 'dense',
     forced: false,
-    denseUs: timing.denseUs,
-    sparseUs: timing.sparseUs,
+    ...times,
     reason: sparseWins
-      ? `sparse is faster ${where}: ${measured} (${(timing.denseUs / timing.sparseUs).toFixed(2)}x)`
-      : `dense is faster or even ${where}: ${measured}`,
+      ? `sparse is faster ${where}: ${evidence} (${(timing.denseUs / timing.sparseUs).toFixed(2)}x)`
+      : `dense is faster or even ${where}: ${evidence}`,
   };
 }

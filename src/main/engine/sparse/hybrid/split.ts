@@ -8,14 +8,20 @@
  * produced by an earlier piece or is a graph input. The executor keeps every produced
  * tensor, so a tensor read by several later pieces (skip connections) needs nothing
  * special. What the cut cannot carry is named as a reason instead.
+ *
+ * An LSTM with pruned weights (lstm.ts) becomes two steps the executor runs itself: the input
+ * projection of every timestep as one sparse product, then the recurrence.
  */
 import { onnx, DataType, elementCount, floatValues, tensorDims, toNumber } from '../../model/onnx-io';
+import type { HybridReport } from '../../../../shared/report';
 import { elementTypes } from './element-types';
+import { lstmLayer, lstmReads, type LstmLayer } from './lstm';
 
 /** A layer the sparse kernels can run: out[b, r] = sum_c x[b, c] * weights[r, c] + bias[r]. */
 export interface SparseLayer {
   node: string;
-  opType: 'MatMul' | 'Gemm' | 'Conv';
+  /** 'LSTM': an LSTM's input projection (LstmLayer.projection), not a node of its own. */
+  opType: 'MatMul' | 'Gemm' | 'Conv' | 'LSTM';
   input: string;
   output: string;
   weightName: string;
@@ -45,6 +51,7 @@ export interface RejectedLayer {
 
 export interface Candidates {
   layers: SparseLayer[];
+  lstms: LstmLayer[];
   rejected: RejectedLayer[];
 }
 
@@ -144,18 +151,28 @@ function conv1x1Layer(n: onnx.INodeProto, w: onnx.ITensorProto, inits: Map<strin
 }
 
 const LAYER_OPS = new Set(['MatMul', 'Gemm', 'Conv']);
+/** The op types the hybrid executor can take from ORT (what a per-layer override may name). */
+export const HYBRID_OPS = new Set([...LAYER_OPS, 'LSTM']);
 
-/** Every MatMul / Gemm / 1x1 Conv with a constant sparse weight, and why the others are not. */
+/** Every MatMul / Gemm / 1x1 Conv with a constant sparse weight, every LSTM with a sparse W, and why the others are not. */
 export function findSparseCandidates(proto: onnx.IModelProto, maxDensity = MAX_SPARSE_DENSITY): Candidates {
   const graph = proto.graph ?? {};
   const inits = new Map((graph.initializer ?? []).map((t) => [t.name ?? '', t]));
+  const types = elementTypes(graph);
   const layers: SparseLayer[] = [];
+  const lstms: LstmLayer[] = [];
   const rejected: RejectedLayer[] = [];
   for (const n of graph.node ?? []) {
     const opType = n.opType ?? '';
-    if (!LAYER_OPS.has(opType) || (n.domain && n.domain !== 'ai.onnx')) continue;
+    if (!HYBRID_OPS.has(opType) || (n.domain && n.domain !== 'ai.onnx')) continue;
     const node = nodeLabel(n);
     const reject = (reason: string) => rejected.push({ node, opType, reason });
+    if (opType === 'LSTM') {
+      const lstm = lstmLayer(n, inits, types, maxDensity);
+      if (typeof lstm === 'string') reject(lstm);
+      else lstms.push(lstm);
+      continue;
+    }
     const [input, weightName] = [n.input?.[0] ?? '', n.input?.[1] ?? ''];
     const w = inits.get(weightName);
     if (!w) {
@@ -183,7 +200,7 @@ export function findSparseCandidates(proto: onnx.IModelProto, maxDensity = MAX_S
     const layer: SparseLayer = { ...extracted, node, input, output: n.output?.[0] ?? '', weightName, density: d, fused: [], relu: false };
     layers.push(foldRelu(foldBiasAdd(layer, graph, inits), graph));
   }
-  return { layers, rejected };
+  return { layers, lstms, rejected };
 }
 
 /**
@@ -217,10 +234,22 @@ function soleReader(layer: SparseLayer, graph: onnx.IGraphProto): onnx.INodeProt
   return readers.length === 1 && !isGraphOutput ? readers[0] : undefined;
 }
 
+/** The two steps of an LSTM the executor runs itself, in this order. */
+export type LstmPart = 'input-projection' | 'recurrence';
+
 /** One piece of the cut model, in execution order. */
 export type HybridStep =
   | { kind: 'ort'; name: string; model: onnx.ModelProto; inputs: string[]; outputs: string[]; nodes: string[] }
-  | { kind: 'sparse'; name: string; layer: SparseLayer };
+  | { kind: 'sparse'; name: string; layer: SparseLayer }
+  | { kind: 'lstm'; part: LstmPart; name: string; lstm: LstmLayer };
+
+/** A step as report.json lists it: an LSTM's steps are sparse steps of the LSTM node. */
+export function reportedStep(step: HybridStep): HybridReport['steps'][number] {
+  if (step.kind === 'ort') return { kind: 'ort', name: step.name, nodes: step.nodes };
+  if (step.kind === 'lstm') return { kind: 'sparse', name: step.name, nodes: [step.lstm.node] };
+  return { kind: 'sparse', name: step.name, nodes: [step.layer.node, ...step.layer.fused] };
+}
+
 
 export type CutResult = { ok: true; steps: HybridStep[] } | { ok: false; reason: string };
 
@@ -231,15 +260,16 @@ function declaredTypes(graph: onnx.IGraphProto): Map<string, onnx.IValueInfoProt
 }
 
 /**
- * Cut the model at the given sparse layers. Nodes between them become ORT segments (sub-models
+ * Cut the model at the given sparse layers and LSTMs. Nodes between them become ORT segments (sub-models
  * with the inputs they read from earlier pieces and the outputs later pieces or the graph need).
  */
-export function cutGraph(proto: onnx.IModelProto, sparse: readonly SparseLayer[]): CutResult {
+export function cutGraph(proto: onnx.IModelProto, sparse: readonly SparseLayer[], lstms: readonly LstmLayer[] = []): CutResult {
   const graph = proto.graph ?? {};
   const nodes = graph.node ?? [];
   const sparseByNode = new Map(sparse.map((l) => [l.node, l]));
+  const lstmByNode = new Map(lstms.map((l) => [l.node, l]));
   const folded = new Set(sparse.flatMap((l) => l.fused));
-  if (sparse.length === 0) return { ok: true, steps: [wholeModelStep(proto)] };
+  if (sparse.length === 0 && lstms.length === 0) return { ok: true, steps: [wholeModelStep(proto)] };
 
   const withSubgraph = nodes.find((n) => (n.attribute ?? []).some((a) => a.g || (a.graphs ?? []).length > 0));
   if (withSubgraph) return { ok: false, reason: `node ${nodeLabel(withSubgraph)} (${withSubgraph.opType}) has subgraphs, which may read tensors across a cut` };
@@ -252,12 +282,14 @@ export function cutGraph(proto: onnx.IModelProto, sparse: readonly SparseLayer[]
     for (const o of n.output ?? []) available.add(o);
   }
 
-  // Group the node list into runs of ORT nodes separated by sparse layers.
-  const groups: ({ kind: 'ort'; nodes: onnx.INodeProto[] } | { kind: 'sparse'; layer: SparseLayer })[] = [];
+  // Group the node list into runs of ORT nodes separated by sparse layers and LSTMs.
+  const groups: ({ kind: 'ort'; nodes: onnx.INodeProto[] } | { kind: 'sparse'; layer: SparseLayer } | { kind: 'lstm'; lstm: LstmLayer })[] = [];
   for (const n of nodes) {
     const layer = sparseByNode.get(nodeLabel(n));
+    const lstm = lstmByNode.get(nodeLabel(n));
     if (folded.has(nodeLabel(n))) continue; // runs inside its sparse layer
     if (layer) groups.push({ kind: 'sparse', layer });
+    else if (lstm) groups.push({ kind: 'lstm', lstm });
     else if (groups.at(-1)?.kind === 'ort') (groups.at(-1) as { nodes: onnx.INodeProto[] }).nodes.push(n);
     else groups.push({ kind: 'ort', nodes: [n] });
   }
@@ -267,6 +299,7 @@ export function cutGraph(proto: onnx.IModelProto, sparse: readonly SparseLayer[]
     const names = new Set(graphOutputs);
     for (const g of groups.slice(from)) {
       if (g.kind === 'sparse') names.add(g.layer.input);
+      else if (g.kind === 'lstm') for (const t of lstmReads(g.lstm)) names.add(t);
       else for (const n of g.nodes) for (const i of n.input ?? []) names.add(i);
     }
     return names;
@@ -278,6 +311,10 @@ export function cutGraph(proto: onnx.IModelProto, sparse: readonly SparseLayer[]
   for (const [index, g] of groups.entries()) {
     if (g.kind === 'sparse') {
       steps.push({ kind: 'sparse', name: g.layer.node, layer: g.layer });
+      continue;
+    }
+    if (g.kind === 'lstm') {
+      for (const part of ['input-projection', 'recurrence'] as const) steps.push({ kind: 'lstm', part, name: `${g.lstm.node}/${part}`, lstm: g.lstm });
       continue;
     }
     const produced = new Set(g.nodes.flatMap((n) => n.output ?? []));

@@ -6,6 +6,7 @@ import { EdgescopeError } from '../../../../shared/errors';
 import type { HybridReport, ProfileSettings } from '../../../../shared/report';
 import type { onnx } from '../../model/onnx-io';
 import type { HybridRunInfo } from './messages';
+import { HYBRID_OPS } from './split';
 
 export const HYBRID_SUFFIX = '+sparse';
 
@@ -49,7 +50,10 @@ export function checkSparseRequest(settings: ProfileSettings, proto: onnx.IModel
   if (settings.sparseLayers && !settings.sparse) throw new EdgescopeError('E_BAD_REQUEST', 'sparse layer overrides need sparse (hybrid) runs');
   if (!settings.sparse) return;
   if (settings.pruneSparsities.length === 0) throw new EdgescopeError('E_BAD_REQUEST', 'sparse (hybrid) runs need pruned variants: give prune sparsities');
-  const layers = new Set((proto.graph?.node ?? []).filter((n) => ['MatMul', 'Gemm', 'Conv'].includes(n.opType ?? '')).map((n) => n.name || n.output?.[0]));
+  const nodes = (proto.graph?.node ?? []).filter((n) => HYBRID_OPS.has(n.opType ?? ''));
+  const layers = new Set(nodes.map((n) => n.name || n.output?.[0]));
   const unknown = Object.keys(settings.sparseLayers ?? {}).find((node) => !layers.has(node));
-  if (unknown !== undefined) throw new EdgescopeError('E_BAD_REQUEST', `sparse layer override '${unknown}' names no MatMul, Gemm or Conv node of the model`);
+  // LSTM is named only for models that have one: the message lists what this model could offer.
+  const kinds = nodes.some((n) => n.opType === 'LSTM') ? 'MatMul, Gemm, Conv or LSTM' : 'MatMul, Gemm or Conv';
+  if (unknown !== undefined) throw new EdgescopeError('E_BAD_REQUEST', `sparse layer override '${unknown}' names no ${kinds} node of the model`);
 }

@@ -16,7 +16,9 @@ import type { SparseKernelsStatus } from '../types';
 import { sparseKernels, unavailableReason } from './kernels';
 import type { HybridRunInfo, HybridSparseLayerInfo } from './messages';
 import { planHybrid } from './plan';
-import type { HybridStep } from './split';
+import { breakEvenSources, withBreakEvenSources } from './break-even';
+import { reportedStep, type HybridStep } from './split';
+import { describeLstmSteps, type LstmRunInfo } from './lstm-info';
 
 type Progress = (phase: RunPhase, done: number, total: number) => void;
 
@@ -68,7 +70,9 @@ export async function runHybrid(spec: RunSpec, progress: Progress, status: Spars
 
   progress('session', 0, 1);
   const t0 = process.hrtime.bigint();
-  const plan = await planHybrid(proto, kernels, feeds, settings, spec.hybrid?.overrides ?? {});
+  // Cached timings and the break-even table, when the engine passed the per-machine cache.
+  const known = spec.hybrid?.breakEven ? breakEvenSources(spec.hybrid.breakEven, kernels, settings) : undefined;
+  const plan = await withBreakEvenSources(known, () => planHybrid(proto, kernels, feeds, settings, spec.hybrid?.overrides ?? {}));
   const executor = await HybridExecutor.create(plan.steps, kernels, settings);
   const sessionCreateMs = Number(process.hrtime.bigint() - t0) / 1e6;
 
@@ -80,6 +84,7 @@ export async function runHybrid(spec: RunSpec, progress: Progress, status: Spars
   const check = outputError(outputs, await referenceOutputs(spec.modelPath, feeds, settings));
 
   const sparseLayers = await describeSparseLayers(executor, plan.steps, feeds);
+  const lstmSteps = await describeLstmSteps(executor, plan.steps, feeds);
 
   for (let i = 0; i < spec.warmupRuns; i++) {
     progress('warmup', i, spec.warmupRuns);
@@ -129,14 +134,15 @@ export async function runHybrid(spec: RunSpec, progress: Progress, status: Spars
     }
   }
 
-  const hybrid: HybridRunInfo = {
+  const hybrid: HybridRunInfo & LstmRunInfo = {
     ...(plan.fallbackReason ? { fallbackReason: plan.fallbackReason } : {}),
     kernelBuildInfo: { ...kernels.buildInfo },
-    steps: plan.steps.map((s) => ({ kind: s.kind, name: s.name, nodes: s.kind === 'ort' ? s.nodes : [s.layer.node, ...s.layer.fused] })),
+    steps: plan.steps.map(reportedStep),
     decisions: plan.decisions,
     rejected: plan.rejected,
     wholeModelCheck: plan.wholeModelCheck,
     sparseLayers,
+    lstmSteps,
     profiledStepWindows,
     segmentProfiles,
     check,
