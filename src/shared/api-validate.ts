@@ -78,7 +78,7 @@ export function validateProfileRequest(value: unknown, method = 'startProfile'):
   onlyKeys(method, obj, [
     'modelPath', 'eps', 'threads', 'batch', 'dims', 'shapes', 'inputValues', 'warmup', 'runs', 'minTimeMs',
     'profiledRuns', 'prune', 'pruneScope', 'graphOptimizationLevel', 'seed', 'epOptions', 'sparse', 'sparseLayers',
-    'dataPath', 'variantPaths', 'recipePath', 'coldCache',
+    'dataPath', 'variantPaths', 'recipePath', 'coldCache', 'sparseCache',
   ]);
   const req: ProfileRequest = { modelPath: str(method, obj, 'modelPath') };
   if (obj.eps !== undefined) {
@@ -161,6 +161,10 @@ export function validateProfileRequest(value: unknown, method = 'startProfile'):
     req.variantPaths = obj.variantPaths as string[];
   }
   if (obj.recipePath !== undefined) req.recipePath = str(method, obj, 'recipePath');
+  if (obj.sparseCache !== undefined) {
+    if (obj.sparseCache !== 'use' && obj.sparseCache !== 'recalibrate' && obj.sparseCache !== 'off') fail(method, "'sparseCache' must be 'use', 'recalibrate' or 'off'");
+    req.sparseCache = obj.sparseCache;
+  }
   if (obj.coldCache !== undefined) {
     if (typeof obj.coldCache !== 'boolean') fail(method, "'coldCache' must be a boolean");
     req.coldCache = obj.coldCache;

@@ -52,6 +52,11 @@ export interface ProfileRequest {
   sparse?: boolean;
   /** Force a layer (node name) onto the sparse kernel or ORT dense in hybrid runs, overriding the measured policy. */
   sparseLayers?: Record<string, 'sparse' | 'dense'>;
+  /**
+   * The hybrid policy's break-even cache (docs/hybrid-execution.md): 'use' (default) reuses cached layer timings and the
+   * break-even table, 'recalibrate' times every layer again and refreshes the cache, 'off' times every layer and keeps nothing.
+   */
+  sparseCache?: SparseCacheMode;
   /** Options per EP, e.g. { webgpu: { preferred_layout: 'NHWC' } } (names: engine/run/ep-options.ts). */
   epOptions?: Record<string, Record<string, number | boolean | string | string[]>>;
   /** An input-set file (docs/verification.md): variants are verified on its samples (and labels) instead of random inputs. */
@@ -63,6 +68,8 @@ export interface ProfileRequest {
   /** Flush the last-level cache before each timed run and alternate warm and cold profiled runs: cold vs warm per op (docs/attribution.md). */
   coldCache?: boolean;
 }
+
+export type SparseCacheMode = 'use' | 'recalibrate' | 'off';
 
 export type JobStage = 'prepare' | 'ceilings' | 'compress' | 'run' | 'analyse' | 'report';
 

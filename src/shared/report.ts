@@ -195,6 +195,8 @@ export interface ProfileSettings {
   sparse?: boolean;
   /** Per-layer policy overrides by node name (hybrid runs). */
   sparseLayers?: Record<string, 'sparse' | 'dense'>;
+  /** The hybrid policy's break-even cache mode when not 'use' (the default). */
+  sparseCache?: 'recalibrate' | 'off';
   /** Options per EP as validated (engine/run/ep-options.ts); absent when none were given. */
   epOptions?: Record<string, Record<string, number | boolean | string | string[]>>;
   /** Cold-cache mode: the last-level cache flushed before each timed run; profiled runs alternate warm and cold. */
@@ -508,7 +510,7 @@ export interface HybridReport {
   steps: { kind: 'ort' | 'sparse'; name: string; nodes: string[] }[];
   /** The policy's choice for each candidate layer, with the measured times behind it. */
   decisions: HybridLayerDecision[];
-  /** MatMul/Gemm/Conv layers that are not candidates, and why. */
+  /** MatMul/Gemm/Conv/LSTM layers that are not candidates, and why. */
   rejected: { node: string; opType: string; reason: string }[];
   /**
    * The policy's chosen cut timed against the pruned model whole on ORT while planning (median us per
@@ -533,6 +535,11 @@ export interface HybridLayerDecision {
   /** Median time of the layer alone on ORT dense and on the sparse kernel, at this run's batch. */
   denseUs: number | null;
   sparseUs: number | null;
+  /**
+   * Where the evidence came from: timed in this run, a cached measurement of the same layer shape, predicted
+   * from the break-even table without timing, or none (absent in older reports).
+   */
+  basis?: 'timed' | 'cached' | 'predicted' | 'none';
   reason: string;
 }
 

@@ -149,6 +149,8 @@ commands:
                          [--out DIR: CSV + SVG chart] [--threads N] [--seed N] [--json] (docs/verification.md)
   bench eie              EIE's nine layers: onnxruntime dense vs the native sparse kernels, beside EIE's CPU
                          speedups [--batch 1,64] [--threads N] [--json] (docs/sparse-kernels.md)
+  bench break-even       density below which the sparse kernels beat onnxruntime dense, per shape and batch
+                         (cached) [--shape RxC,...] [--batch 1,8,64] [--threads N] [--recalibrate] [--json]
   help, version
 
 profile options:
@@ -169,6 +171,7 @@ profile options:
   --prune-scope SCOPE    layer (default: each layer reaches the sparsity) or global (one threshold)
   --sparse               also run each pruned variant on ORT + sparse kernels (pruned-S+sparse; needs --prune)
   --sparse-layer NODE=sparse|dense  force one layer's hybrid choice over the measured policy (repeatable)
+  --sparse-cache MODE    use (default: cached layer timings and the break-even table), recalibrate, or off
   --cold-cache           flush the last-level cache before each timed run; per op cold and warm times and
                          the DRAM share cold - warm (docs/attribution.md)
   --opt-level LEVEL      graph optimization: disabled, basic, extended, all (default all)
@@ -218,6 +221,7 @@ const OPTIONS = {
     'ep-option': { type: 'string', multiple: true },
     sparse: { type: 'boolean' },
     'sparse-layer': { type: 'string', multiple: true },
+    'sparse-cache': { type: 'string' },
     'cold-cache': { type: 'boolean' },
     data: { type: 'string' },
     variant: { type: 'string', multiple: true },
@@ -358,6 +362,7 @@ export function parseCommand(argv: string[]): Command {
     seed: integerFlag('seed', v.seed, 0),
     sparse: v.sparse,
     sparseLayers: sparseLayers(v['sparse-layer'], v.sparse === true),
+    sparseCache: sparseCacheMode(v['sparse-cache'], v.sparse === true),
     dataPath: v.data,
     variantPaths: v.variant,
     recipePath: v.recipe,
@@ -374,6 +379,13 @@ export function parseCommand(argv: string[]): Command {
 }
 
 /** --sparse-layer NODE=sparse|dense, repeatable; only meaningful with --sparse. */
+function sparseCacheMode(value: string | undefined, sparse: boolean): ProfileRequest['sparseCache'] {
+  if (value === undefined) return undefined;
+  if (!sparse) badRequest('--sparse-cache needs --sparse');
+  if (value !== 'use' && value !== 'recalibrate' && value !== 'off') badRequest(`--sparse-cache expects use, recalibrate or off, got '${value}'`);
+  return value;
+}
+
 function sparseLayers(values: string[] | undefined, sparse: boolean): Record<string, 'sparse' | 'dense'> | undefined {
   if (!values) return undefined;
   if (!sparse) badRequest('--sparse-layer needs --sparse');

@@ -40,6 +40,7 @@ import type { OutputTensor, RunPhase } from './run/messages';
 import { RunWorker } from './run/runner';
 import { validateEpOptions } from './run/ep-options';
 import { DEFAULT_SAMPLE_PERIOD_MS } from './trace/counters';
+import type { BreakEvenCacheSpec } from './sparse/hybrid/break-even';
 import { hybridMeasurer } from './sparse/hybrid/measure-hybrid';
 import type { HybridRunInfo } from './sparse/hybrid/messages';
 import { checkSparseRequest, hybridReport, hybridVariantId } from './sparse/hybrid/variant';
@@ -134,6 +135,7 @@ export async function runProfileJob(env: EngineEnv, request: ProfileRequest, out
     samplePeriodMs: env.samplePeriodMs ?? DEFAULT_SAMPLE_PERIOD_MS,
     ...(request.sparse ? { sparse: true } : {}),
     ...(request.sparseLayers && Object.keys(request.sparseLayers).length > 0 ? { sparseLayers: request.sparseLayers } : {}),
+    ...(request.sparseCache && request.sparseCache !== 'use' ? { sparseCache: request.sparseCache } : {}),
     ...(request.epOptions && Object.keys(request.epOptions).length > 0
       ? { epOptions: validateEpOptions(request.epOptions, request.eps ?? [...DEFAULTS.eps]) }
       : {}),
@@ -248,7 +250,9 @@ export async function runProfileJob(env: EngineEnv, request: ProfileRequest, out
         const label = `${variant.id} on ${ep}`;
         progress('run', base, `running ${label}`);
         try {
-          const { run, result } = await (variant.hybridOf ? hybridMeasurer(settings.sparseLayers) : measureRun)({
+          const breakEven: BreakEvenCacheSpec | undefined =
+            settings.sparseCache === 'off' ? undefined : { cacheDir: env.cacheDir, fingerprint: machine.fingerprint, mode: settings.sparseCache ?? 'use' };
+          const { run, result } = await (variant.hybridOf ? hybridMeasurer(settings.sparseLayers, breakEven) : measureRun)({
             workerScriptPath: env.workerScriptPath,
             modelPath: variant.modelPath,
             ep,

@@ -64,6 +64,21 @@ describe('profile job with pruned+sparse variants', () => {
     expect(report.comparisons.map((c) => c.candidate)).toContain('pruned-0.9+sparse');
   });
 
+  it.skipIf(!addonLoads)('reuses cached layer timings in the next profile, and times again with sparseCache off or recalibrate', async () => {
+    const cached = { ...env, cacheDir: join(dir, 'cache-reuse') };
+    const bases = async (name: string, sparseCache?: ProfileRequest['sparseCache']) => {
+      const { report } = await runProfileJob(cached, { ...request, ...(sparseCache ? { sparseCache } : {}) }, join(dir, name));
+      expect(reportSchemaErrors(report)).toEqual([]);
+      return report.variants[2].hybrid!.decisions.map((d) => d.basis);
+    };
+    const first = await bases('cache-1');
+    expect(first.length).toBeGreaterThan(0);
+    expect(first.every((b) => b === 'timed')).toBe(true);
+    expect((await bases('cache-2')).every((b) => b === 'cached')).toBe(true);
+    expect((await bases('cache-3', 'off')).every((b) => b === 'timed')).toBe(true);
+    expect((await bases('cache-4', 'recalibrate')).every((b) => b === 'timed')).toBe(true);
+  });
+
   it('lists the variant as unavailable with the reason when the addon is off, and measures the rest', async () => {
     process.env.EDGESCOPE_SPARSE_ADDON = 'off';
     const { report, files } = await runProfileJob(env, request, join(dir, 'off'));
@@ -107,6 +122,8 @@ describe('edgescope profile --sparse', () => {
       [['--demo', 'mlp-lenet-300-100', '--prune', '0.9', '--sparse-layer', 'fc1/MatMul=sparse'], '--sparse-layer needs --sparse'],
       [['--demo', 'mlp-lenet-300-100', '--prune', '0.9', '--sparse', '--sparse-layer', 'fc1/MatMul=fast'], "--sparse-layer fc1/MatMul expects sparse or dense, got 'fast'"],
       [['--demo', 'mlp-lenet-300-100', '--prune', '0.9', '--sparse', '--sparse-layer', 'fc9=dense'], "sparse layer override 'fc9' names no MatMul, Gemm or Conv node of the model"],
+      [['--demo', 'mlp-lenet-300-100', '--prune', '0.9', '--sparse-cache', 'off'], '--sparse-cache needs --sparse'],
+      [['--demo', 'mlp-lenet-300-100', '--prune', '0.9', '--sparse', '--sparse-cache', 'never'], "--sparse-cache expects use, recalibrate or off, got 'never'"],
     ];
     for (const [args, message] of cases) {
       const r = cli([...args, '--out', out]);

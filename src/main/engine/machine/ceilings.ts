@@ -87,7 +87,7 @@ export interface CeilingsContext {
  */
 type CalibrationCache = Record<string, unknown>;
 
-export type CacheKind = 'ceilings' | 'machine';
+export type CacheKind = 'ceilings' | 'machine' | 'sparse-layers' | 'sparse-break-even';
 
 function cacheKey(kind: CacheKind, fingerprint: string, ep: string, threads: number): string {
   const key = `${fingerprint}|${ep}|${threads}`;

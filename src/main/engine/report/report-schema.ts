@@ -167,7 +167,7 @@ const hybrid = object(
     decisions: array(object({
       node: str, opType: str, rows: int, cols: int, density: { type: 'number', minimum: 0, maximum: 1 }, batch: int,
       choice: { enum: ['sparse', 'dense'] }, forced: bool, denseUs: nullable(nonNeg), sparseUs: nullable(nonNeg), reason: str,
-    })),
+    }, { basis: { enum: ['timed', 'cached', 'predicted', 'none'] } })),
     rejected: array(object({ node: str, opType: str, reason: str })),
     wholeModelCheck: nullable(object({ hybridUs: nonNeg, ortUs: nonNeg })),
     check: nullable(object({ maxAbsError: nonNeg, maxRelError: nonNeg, comparedOutputs: array(str) })),
@@ -255,6 +255,7 @@ export const REPORT_JSON_SCHEMA: Schema = {
       epOptions: { type: 'object', additionalProperties: { type: 'object', additionalProperties: { anyOf: [num, bool, str, array(str)] } } },
       sparse: bool,
       sparseLayers: { type: 'object', additionalProperties: { enum: ['sparse', 'dense'] } },
+      sparseCache: { enum: ['recalibrate', 'off'] },
       coldCache: bool,
     }),
     backends: array({

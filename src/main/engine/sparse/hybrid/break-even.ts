@@ -91,13 +91,6 @@ export interface BreakEvenCacheSpec {
   mode: 'use' | 'recalibrate';
 }
 
-// TODO(lead): move this field into HybridSpec in ./messages.ts and drop this augmentation (see the report).
-declare module './messages' {
-  interface HybridSpec {
-    breakEven?: BreakEvenCacheSpec;
-  }
-}
-
 /** What a run already knows, for timeLayer. */
 export interface BreakEvenSources {
   measurements: LayerMeasurementCache;

@@ -26,15 +26,9 @@ export interface LstmStepInfo extends Omit<HybridSparseLayerInfo, 'format'> {
   recurrence?: { seq: number; batch: number; hidden: number; directions: number; stateInputs: number; stateOutputs: number; writesY: boolean };
 }
 
-/** The field the worker adds to HybridRunInfo for LSTM steps. */
-export interface LstmRunInfo {
-  lstmSteps: LstmStepInfo[];
-}
-
 /** The LSTM steps of a hybrid run (none from a worker that ran no LSTM). */
 export function lstmStepsOf(h: HybridRunInfo): LstmStepInfo[] {
-  // The worker attaches the field to its HybridRunInfo (worker-run.ts); older results lack it.
-  return (h as HybridRunInfo & Partial<LstmRunInfo>).lstmSteps ?? [];
+  return h.lstmSteps ?? [];
 }
 
 /** Each LSTM step's matrices and shapes, from one more run that keeps each LSTM's X and an output; [] without LSTM steps. */

@@ -11,14 +11,14 @@ import { encodeModel, type onnx } from '../../model/onnx-io';
 import { timeRepeated } from './break-even';
 import { sessionOptions, type HybridExecutor, type PackedLstm, type SessionSettings } from './executor';
 import { GATES, type LstmLayer, type LstmState } from './lstm';
-import type { SparseLayer } from './split';
+import type { DecisionSubject } from './policy';
 
 /**
  * What the policy judges for an LSTM (decideLayer): the gate matrix [W R] as one layer of
  * directions·4·hidden rows by input_size + hidden columns at the density of both together.
  */
-export function lstmDecisionSubject(lstm: LstmLayer): SparseLayer {
-  return { ...lstm.projection, node: lstm.node, cols: lstm.inputSize + lstm.hidden, density: lstm.density };
+export function lstmDecisionSubject(lstm: LstmLayer): DecisionSubject {
+  return { node: lstm.node, opType: lstm.projection.opType, rows: lstm.projection.rows, cols: lstm.inputSize + lstm.hidden, density: lstm.density };
 }
 
 /** The LSTM as ORT runs it: its weights (W, R; B as Wb + Rb with Rb zero), states as inputs or constants. */

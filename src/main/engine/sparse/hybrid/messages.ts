@@ -4,12 +4,16 @@
  */
 import type { HybridReport, RunWindow } from '../../../../shared/report';
 import type { SparseFormat } from '../types';
+import type { BreakEvenCacheSpec } from './break-even';
+import type { LstmStepInfo } from './lstm-info';
 import type { LayerChoice, LayerDecision } from './policy';
 import type { RejectedLayer } from './split';
 
 export interface HybridSpec {
   /** Per-layer override by node name: force the sparse kernel or ORT dense. */
   overrides: Record<string, LayerChoice>;
+  /** Where the policy may read and keep break-even measurements; absent: every layer is timed. */
+  breakEven?: BreakEvenCacheSpec;
 }
 
 export interface HybridSparseLayerInfo {
@@ -49,4 +53,6 @@ export interface HybridRunInfo {
   wholeModelCheck: { hybridUs: number; ortUs: number } | null;
   /** Hybrid outputs against ORT running the same (pruned) model whole, on the first run's inputs. */
   check: { maxAbsError: number; maxRelError: number; comparedOutputs: string[] };
+  /** Each sparse LSTM step's matrices and shapes (absent in results without LSTM steps). */
+  lstmSteps?: LstmStepInfo[];
 }

@@ -67,8 +67,12 @@ function evidenceText(timing: LayerTiming | null): string {
   return timing.basis === 'cached' ? `cached measurement from ${timing.measuredAt}: ${times}` : times;
 }
 
-export function decideLayer(layer: SparseLayer, batch: number, timing: LayerTiming | null, override?: LayerChoice): LayerDecision {
-  const base = { node: layer.node, opType: layer.opType, rows: layer.rows, cols: layer.cols, density: layer.density, batch };
+/** What a decision needs to know of the layer (an LSTM is decided on its gate matrices [W R] as a whole). */
+export type DecisionSubject = Pick<SparseLayer, 'node' | 'opType' | 'rows' | 'cols' | 'density'>;
+
+export function decideLayer(layer: DecisionSubject, batch: number, timing: LayerTiming | null, override?: LayerChoice): LayerDecision {
+  const basis: LayerDecision['basis'] = timing ? (timing.basis ?? 'timed') : 'none';
+  const base = { node: layer.node, opType: layer.opType, rows: layer.rows, cols: layer.cols, density: layer.density, batch, basis };
   const times = timing && timing.basis !== 'predicted' ? { denseUs: timing.denseUs, sparseUs: timing.sparseUs } : { denseUs: null, sparseUs: null };
   const evidence = evidenceText(timing);
   if (override) return { ...base, choice: override, forced: true, ...times, reason: `forced ${override} by the user (${evidence})` };

@@ -18,7 +18,7 @@ import type { HybridRunInfo, HybridSparseLayerInfo } from './messages';
 import { planHybrid } from './plan';
 import { breakEvenSources, withBreakEvenSources } from './break-even';
 import { reportedStep, type HybridStep } from './split';
-import { describeLstmSteps, type LstmRunInfo } from './lstm-info';
+import { describeLstmSteps } from './lstm-info';
 
 type Progress = (phase: RunPhase, done: number, total: number) => void;
 
@@ -134,7 +134,7 @@ export async function runHybrid(spec: RunSpec, progress: Progress, status: Spars
     }
   }
 
-  const hybrid: HybridRunInfo & LstmRunInfo = {
+  const hybrid: HybridRunInfo = {
     ...(plan.fallbackReason ? { fallbackReason: plan.fallbackReason } : {}),
     kernelBuildInfo: { ...kernels.buildInfo },
     steps: plan.steps.map(reportedStep),
