@@ -143,9 +143,9 @@ describe('an LSTM in the hybrid worker run', () => {
 
 describe('profile job with an LSTM model and --sparse', () => {
   it.skipIf(!native.available)('runs pruned-0.9+sparse with the LSTM steps as sparse ops in the report', async () => {
-    // The LSTM's W and R come pruned in the file (pruning takes Conv/Gemm/MatMul); --prune 0.9 prunes the head.
+    // A dense LSTM: --prune 0.9 prunes its W and R as well as the head.
     const modelPath = join(dir, 'lstm-job.onnx');
-    await writeModel(modelPath, lstmModel({ ...c, gemmHead: 10 }));
+    await writeModel(modelPath, lstmModel({ ...c, gemmHead: 10, wSparsity: 0, rSparsity: 0 }));
     const env = { workerScriptPath: defaultWorkerScriptPath(), cacheDir: join(dir, 'cache'), toolVersion: 'test' };
     const { report } = await runProfileJob(
       env,
@@ -153,6 +153,9 @@ describe('profile job with an LSTM model and --sparse', () => {
       join(dir, 'job'),
     );
     expect(reportSchemaErrors(report)).toEqual([]);
+    const prunedLayers = report.variants.find((v) => v.id === 'pruned-0.9')!.layers.filter((l) => l.opType === 'LSTM');
+    expect(prunedLayers.map((l) => l.initializer)).toEqual(['W', 'R']);
+    for (const l of prunedLayers) expect(l.sparsity).toBeCloseTo(0.9, 3);
     const hybrid = report.variants.find((v) => v.id === 'pruned-0.9+sparse')!;
     expect(hybrid.failures).toEqual([]);
     expect(hybrid.hybrid).toMatchObject({ mode: 'hybrid' });

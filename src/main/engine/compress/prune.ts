@@ -16,6 +16,12 @@ import { elementCount, floatValues, onnx, tensorDims, DataType } from '../model/
 import { smallestMagnitudes } from './select';
 
 export const PRUNABLE_OPS = new Set(['Conv', 'ConvTranspose', 'Gemm', 'MatMul']);
+/**
+ * Recurrent layers whose gate weights magnitude pruning also covers (W: input 1, R: input 2), for the
+ * profile's pruned variants, which the hybrid executor can run sparse. The structured granularities,
+ * thinning, quantization and the layer views work on the ops above only.
+ */
+export const RECURRENT_PRUNABLE_OPS = new Set(['LSTM']);
 
 export interface PrunableWeight {
   initializer: onnx.ITensorProto;
@@ -23,17 +29,22 @@ export interface PrunableWeight {
   opType: string;
 }
 
-export function prunableWeights(proto: onnx.IModelProto): PrunableWeight[] {
+/** `recurrent`: also the gate weights W and R of RECURRENT_PRUNABLE_OPS. */
+export function prunableWeights(proto: onnx.IModelProto, options: { recurrent?: boolean } = {}): PrunableWeight[] {
   const inits = new Map((proto.graph?.initializer ?? []).map((t) => [t.name ?? '', t]));
   const seen = new Set<string>();
   const out: PrunableWeight[] = [];
   for (const n of proto.graph?.node ?? []) {
-    if (!PRUNABLE_OPS.has(n.opType ?? '') || (n.domain && n.domain !== 'ai.onnx')) continue;
-    const weightName = n.input?.[1];
-    const t = weightName ? inits.get(weightName) : undefined;
-    if (!t || t.dataType !== DataType.FLOAT || tensorDims(t).length < 2 || seen.has(weightName!)) continue;
-    seen.add(weightName!);
-    out.push({ initializer: t, nodeName: n.name || n.output?.[0] || weightName!, opType: n.opType! });
+    if (n.domain && n.domain !== 'ai.onnx') continue;
+    const opType = n.opType ?? '';
+    const weightInputs = PRUNABLE_OPS.has(opType) ? [1] : options.recurrent && RECURRENT_PRUNABLE_OPS.has(opType) ? [1, 2] : [];
+    for (const input of weightInputs) {
+      const weightName = n.input?.[input];
+      const t = weightName ? inits.get(weightName) : undefined;
+      if (!t || t.dataType !== DataType.FLOAT || tensorDims(t).length < 2 || seen.has(weightName!)) continue;
+      seen.add(weightName!);
+      out.push({ initializer: t, nodeName: n.name || n.output?.[0] || weightName!, opType });
+    }
   }
   return out;
 }
@@ -117,9 +128,9 @@ function copyModel(proto: onnx.IModelProto): onnx.ModelProto {
 
 export function pruneModel(proto: onnx.IModelProto, options: PruneOptions): PruneResult {
   const model = copyModel(proto);
-  const weights = prunableWeights(model);
+  const weights = prunableWeights(model, { recurrent: true });
   if (weights.length === 0) {
-    throw new EdgescopeError('E_MODEL_INVALID', 'the model has no prunable weights (float32 Conv/ConvTranspose/Gemm/MatMul initializers)');
+    throw new EdgescopeError('E_MODEL_INVALID', 'the model has no prunable weights (float32 Conv/ConvTranspose/Gemm/MatMul/LSTM initializers)');
   }
   const base = options.sparsity ?? 0;
   checkSparsity(base, 'the model');
