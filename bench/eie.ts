@@ -3,6 +3,9 @@
  * dense in the run worker vs the native sparse kernels in the sparse timing process, equal
  * threads), all nine layers at batch 1 and 64, plus each layer's sparse bandwidth as a
  * fraction of this machine's measured DRAM bandwidth when `edgescope machine` has cached it.
+ * Each layer also runs in EIE's own format (`eieFormat`: 4-bit relative indices into 16 k-means
+ * shared weights) against ORT dense on the weight-shared matrix; bench/eie-format.ts compares that
+ * kernel with CSR16 alone.
  *
  * Run on a quiet machine: npx tsc -p tsconfig.node.json && node dist/node/bench/eie.js [THREADS]
  * Prints the table, then one JSON line (the `bench eie --json` result plus the goal checks).

@@ -39,7 +39,8 @@ describe('edgescope bench eie', () => {
     const r = cli([...SMALL, '--batch', '1']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/ORT dense us\s+sparse us\s+speedup\s+EIE CPU\s+byte limit/);
-    expect(r.stdout).toMatch(/neuraltalk-lstm\s+1201x2400\s+10\.0%\s+1\s+csr16/);
+    // csr16, or sell where AVX-512 builds time both at batch 1 and sell wins.
+    expect(r.stdout).toMatch(/neuraltalk-lstm\s+1201x2400\s+10\.0%\s+1\s+(csr16|sell)/);
     expect(r.stdout).toContain('1.81x');
     expect(r.stdout).toMatch(/batch 1, density <= 11%: [01] of 1 layers at or above EIE's CPU speedup/);
   }, 120_000);

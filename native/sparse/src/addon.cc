@@ -8,16 +8,19 @@
 #include <stdexcept>
 #include <string>
 
+#include "eie_format.h"
 #include "kernels.h"
 
 namespace {
 
+using edgescope::EieMatrix;
 using edgescope::Format;
 using edgescope::PackedMatrix;
 using edgescope::Simd;
 
 // Tags the externals this addon creates, so a foreign object is never taken for a matrix.
 const napi_type_tag kMatrixTag = {0x6564676573636f70ULL, 0x6573706172736531ULL};
+const napi_type_tag kEieMatrixTag = {0x6564676573636f70ULL, 0x6573706172736532ULL};
 
 const Simd kDetectedSimd = edgescope::detectSimd();
 
@@ -39,11 +42,21 @@ Napi::Float32Array floatArrayArg(const Napi::CallbackInfo& info, size_t i, const
   return info[i].As<Napi::Float32Array>();
 }
 
-PackedMatrix* matrixArg(const Napi::CallbackInfo& info, size_t i) {
-  if (!info[i].IsExternal() || !info[i].As<Napi::Object>().CheckTypeTag(&kMatrixTag)) {
-    throw Napi::TypeError::New(info.Env(), "not a packed sparse matrix");
+// A matrix handle: a PackedMatrix (CSR, BSR) or an EieMatrix, told apart by their type tags.
+struct MatrixArg {
+  const PackedMatrix* packed = nullptr;
+  const EieMatrix* eie = nullptr;
+  size_t rows() const { return packed ? packed->rows : eie->rows; }
+  size_t cols() const { return packed ? packed->cols : eie->cols; }
+};
+
+MatrixArg matrixArg(const Napi::CallbackInfo& info, size_t i) {
+  if (info[i].IsExternal()) {
+    const Napi::Object o = info[i].As<Napi::Object>();
+    if (o.CheckTypeTag(&kMatrixTag)) return {info[i].As<Napi::External<PackedMatrix>>().Data(), nullptr};
+    if (o.CheckTypeTag(&kEieMatrixTag)) return {nullptr, info[i].As<Napi::External<EieMatrix>>().Data()};
   }
-  return info[i].As<Napi::External<PackedMatrix>>().Data();
+  throw Napi::TypeError::New(info.Env(), "not a packed sparse matrix");
 }
 
 // pack(dense, rows, cols, format, blockRows, blockCols) -> { handle, nnz, bytes }
@@ -59,6 +72,7 @@ Napi::Value Pack(const Napi::CallbackInfo& info) {
     if (format == "csr32") m = std::make_unique<PackedMatrix>(edgescope::packCsr(dense.Data(), rows, cols, Format::Csr32));
     else if (format == "csr16") m = std::make_unique<PackedMatrix>(edgescope::packCsr(dense.Data(), rows, cols, Format::Csr16));
     else if (format == "bsr") m = std::make_unique<PackedMatrix>(edgescope::packBsr(dense.Data(), rows, cols, sizeArg(info, 4, "blockRows"), sizeArg(info, 5, "blockCols")));
+    else if (format == "sell") m = std::make_unique<PackedMatrix>(edgescope::packSell(dense.Data(), rows, cols));
     else fail(env, "unknown sparse format '" + format + "'");
   } catch (const std::invalid_argument& e) {
     fail(env, e.what());
@@ -78,26 +92,61 @@ Napi::Value Pack(const Napi::CallbackInfo& info) {
   return result;
 }
 
+// packEie(dense, rows, cols, indexBits, codebook) -> { handle, nnz, bytes, entries, padding, codeBits }
+Napi::Value PackEie(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const Napi::Float32Array dense = floatArrayArg(info, 0, "dense");
+  const size_t rows = sizeArg(info, 1, "rows");
+  const size_t cols = sizeArg(info, 2, "cols");
+  if (dense.ElementLength() != rows * cols) fail(env, "dense has " + std::to_string(dense.ElementLength()) + " values, expected rows*cols");
+  const size_t indexBits = sizeArg(info, 3, "indexBits");
+  const Napi::Float32Array codebook = floatArrayArg(info, 4, "codebook");
+  std::unique_ptr<EieMatrix> m;
+  try {
+    m = std::make_unique<EieMatrix>(edgescope::packEie(dense.Data(), rows, cols, static_cast<unsigned>(indexBits), codebook.Data(), codebook.ElementLength()));
+  } catch (const std::invalid_argument& e) {
+    fail(env, e.what());
+  }
+  const int64_t allocated = static_cast<int64_t>(m->allocatedBytes());
+  Napi::MemoryManagement::AdjustExternalMemory(env, allocated);
+  auto handle = Napi::External<EieMatrix>::New(env, m.release(), [allocated](Napi::Env env, EieMatrix* p) {
+    Napi::MemoryManagement::AdjustExternalMemory(env, -allocated);
+    delete p;
+  });
+  handle.TypeTag(&kEieMatrixTag);
+  const EieMatrix* p = handle.Data();
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("handle", handle);
+  result.Set("nnz", Napi::Number::New(env, static_cast<double>(p->nnz)));
+  result.Set("bytes", Napi::Number::New(env, p->bytes()));
+  result.Set("entries", Napi::Number::New(env, static_cast<double>(p->entries())));
+  result.Set("padding", Napi::Number::New(env, static_cast<double>(p->padding)));
+  result.Set("codeBits", Napi::Number::New(env, static_cast<double>(p->codeBits)));
+  return result;
+}
+
 // multiply(handle, x, batch, out, threads, bias | undefined, simd: 'auto' | 'scalar')
 Napi::Value Multiply(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const PackedMatrix* m = matrixArg(info, 0);
+  const MatrixArg m = matrixArg(info, 0);
   const Napi::Float32Array x = floatArrayArg(info, 1, "x");
   const size_t batch = sizeArg(info, 2, "batch");
   Napi::Float32Array out = floatArrayArg(info, 3, "out");
   const size_t threads = sizeArg(info, 4, "threads");
   if (batch < 1) fail(env, "batch must be at least 1");
   if (threads < 1 || threads > 1024) fail(env, "threads must be between 1 and 1024");
-  if (x.ElementLength() != batch * m->cols) fail(env, "x must hold batch*cols values");
-  if (out.ElementLength() != batch * m->rows) fail(env, "out must hold batch*rows values");
+  if (x.ElementLength() != batch * m.cols()) fail(env, "x must hold batch*cols values");
+  if (out.ElementLength() != batch * m.rows()) fail(env, "out must hold batch*rows values");
   const float* bias = nullptr;
   if (!info[5].IsUndefined() && !info[5].IsNull()) {
     const Napi::Float32Array b = floatArrayArg(info, 5, "bias");
-    if (b.ElementLength() != m->rows) fail(env, "bias must hold rows values");
+    if (b.ElementLength() != m.rows()) fail(env, "bias must hold rows values");
     bias = b.Data();
   }
   const bool scalar = info[6].IsString() && info[6].As<Napi::String>().Utf8Value() == "scalar";
-  edgescope::multiply(*m, x.Data(), batch, out.Data(), bias, static_cast<int>(threads), scalar ? Simd::Scalar : kDetectedSimd);
+  const Simd simd = scalar ? Simd::Scalar : kDetectedSimd;
+  if (m.eie) edgescope::multiplyEie(*m.eie, x.Data(), batch, out.Data(), bias, static_cast<int>(threads), simd);
+  else edgescope::multiply(*m.packed, x.Data(), batch, out.Data(), bias, static_cast<int>(threads), simd);
   return env.Undefined();
 }
 
@@ -125,6 +174,7 @@ std::string archName() {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("pack", Napi::Function::New(env, Pack, "pack"));
+  exports.Set("packEie", Napi::Function::New(env, PackEie, "packEie"));
   exports.Set("multiply", Napi::Function::New(env, Multiply, "multiply"));
   Napi::Object buildInfo = Napi::Object::New(env);
   buildInfo.Set("simd", edgescope::simdName(kDetectedSimd));

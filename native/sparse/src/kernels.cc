@@ -1,6 +1,7 @@
 #include "kernels.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <stdexcept>
 #include <type_traits>
@@ -13,6 +14,7 @@
 // AVX2 kernels are compiled for AVX2+FMA whatever the baseline; detectSimd() decides
 // at run time whether they may be called.
 #define ES_AVX2 __attribute__((target("avx2,fma")))
+#define ES_AVX512 __attribute__((target("avx512f,avx2,fma")))
 #endif
 
 #if defined(__aarch64__) && defined(__ARM_NEON)
@@ -47,14 +49,29 @@ uint32_t checkedCount(size_t n, const char* what) {
 
 float biasAt(const float* bias, size_t r) { return bias ? bias[r] : 0.0f; }
 
+// AVX-512 CPUs run the AVX2 kernels too.
+bool hasAvx2(Simd simd) { return simd == Simd::Avx2 || simd == Simd::Avx512; }
+
 // ---------------------------------------------------------------------------------------------
 // Scalar kernels (any CPU). SpMM inner loops run over contiguous lanes, which compilers
 // vectorize with the baseline SIMD (SSE2 on x86-64, NEON on arm64).
 
+// One CSR column panel at batch 1: its row pointers, its activations, and whether its sums add
+// to the previous panels' (the first panel adds the bias instead).
+struct PanelView {
+  const float* val;
+  const uint32_t* ptr;
+  const float* x;
+  bool accumulate;
+};
+
+float rowStart(const PanelView& p, const float* bias, const float* out, size_t r) { return p.accumulate ? out[r] : biasAt(bias, r); }
+
 template <typename Idx>
-void spmvCsrScalar(const PackedMatrix& m, const Idx* col, const float* x, const float* bias, float* out, size_t r0, size_t r1) {
-  const float* val = m.values.data();
-  const uint32_t* ptr = m.rowPtr.data();
+void spmvCsrScalar(const PanelView& p, const Idx* col, const float* bias, float* out, size_t r0, size_t r1) {
+  const float* val = p.val;
+  const uint32_t* ptr = p.ptr;
+  const float* x = p.x;
   for (size_t r = r0; r < r1; ++r) {
     float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
     size_t j = ptr[r];
@@ -66,7 +83,7 @@ void spmvCsrScalar(const PackedMatrix& m, const Idx* col, const float* x, const 
       s3 += val[j + 3] * x[col[j + 3]];
     }
     for (; j < end; ++j) s0 += val[j] * x[col[j]];
-    out[r] = biasAt(bias, r) + ((s0 + s1) + (s2 + s3));
+    out[r] = rowStart(p, bias, out, r) + ((s0 + s1) + (s2 + s3));
   }
 }
 
@@ -105,14 +122,17 @@ void storeRow(const float* acc, const Tile& t, size_t rows, size_t r, const floa
 template <typename Idx>
 void spmmCsrScalar(const PackedMatrix& m, const Idx* col, const Tile& t, const float* bias, float* out, size_t r0, size_t r1) {
   const float* val = m.values.data();
-  const uint32_t* ptr = m.rowPtr.data();
   float acc[kMaxTile];
   for (size_t r = r0; r < r1; ++r) {
     std::fill(acc, acc + t.stride, 0.0f);
-    for (size_t j = ptr[r]; j < ptr[r + 1]; ++j) {
-      const float v = val[j];
-      const float* xr = t.xt + static_cast<size_t>(col[j]) * t.stride;
-      for (size_t l = 0; l < t.stride; ++l) acc[l] += v * xr[l];
+    for (size_t p = 0; p < m.panels; ++p) {
+      const uint32_t* ptr = m.panelPtr(p);
+      const float* xt = t.xt + p * m.panelCols * t.stride;
+      for (size_t j = ptr[r]; j < ptr[r + 1]; ++j) {
+        const float v = val[j];
+        const float* xr = xt + static_cast<size_t>(col[j]) * t.stride;
+        for (size_t l = 0; l < t.stride; ++l) acc[l] += v * xr[l];
+      }
     }
     storeRow(acc, t, m.rows, r, bias, out);
   }
@@ -132,6 +152,51 @@ void spmmBsrScalar(const PackedMatrix& m, const Tile& t, const float* bias, floa
           for (size_t l = 0; l < t.stride; ++l) acc[l] += v[cc] * xr[cc * t.stride + l];
       }
       storeRow(acc, t, m.rows, br * R + rr, bias, out);
+    }
+  }
+}
+
+// SELL on any CPU: each lane (row) of a slice walks its own entries; padding (weight 0) is
+// skipped, as in the vector kernel.
+void spmvSellScalar(const PackedMatrix& m, const float* x, const float* bias, float* out, size_t s0, size_t s1) {
+  const SellSegment* seg = m.sellSegments.data();
+  const uint32_t* ptr = m.rowPtr.data();
+  for (size_t s = s0; s < s1; ++s) {
+    float acc[kSellRows] = {0};
+    size_t step = m.sellStepPtr[s];
+    for (size_t q = ptr[s]; q < ptr[s + 1]; ++q) {
+      const float* xw = x + static_cast<size_t>(seg[q].window) * kSellWindow;
+      for (size_t k = 0; k < seg[q].steps; ++k, ++step) {
+        const float* v = m.values.data() + step * kSellRows;
+        const uint8_t* off = m.sellOffsets.data() + step * kSellRows;
+        for (size_t l = 0; l < kSellRows; ++l)
+          if (v[l] != 0.0f) acc[l] += v[l] * xw[off[l]];
+      }
+    }
+    for (size_t l = 0; l < kSellRows && s * kSellRows + l < m.rows; ++l) out[s * kSellRows + l] = biasAt(bias, s * kSellRows + l) + acc[l];
+  }
+}
+
+// SELL at batch > 1 (the format is made for batch 1: this path is correct, not fast): each
+// row's entries multiply its batch lanes as in CSR, padding entries skipped.
+void spmmSellScalar(const PackedMatrix& m, const Tile& t, const float* bias, float* out, size_t s0, size_t s1) {
+  const SellSegment* seg = m.sellSegments.data();
+  const uint32_t* ptr = m.rowPtr.data();
+  float acc[kMaxTile];
+  for (size_t s = s0; s < s1; ++s) {
+    for (size_t l = 0; l < kSellRows && s * kSellRows + l < m.rows; ++l) {
+      std::fill(acc, acc + t.stride, 0.0f);
+      size_t step = m.sellStepPtr[s];
+      for (size_t q = ptr[s]; q < ptr[s + 1]; ++q) {
+        for (size_t k = 0; k < seg[q].steps; ++k, ++step) {
+          const size_t e = step * kSellRows + l;
+          const float v = m.values[e];
+          if (v == 0.0f) continue;
+          const float* xr = t.xt + (static_cast<size_t>(seg[q].window) * kSellWindow + m.sellOffsets[e]) * t.stride;
+          for (size_t b = 0; b < t.stride; ++b) acc[b] += v * xr[b];
+        }
+      }
+      storeRow(acc, t, m.rows, s * kSellRows + l, bias, out);
     }
   }
 }
@@ -173,9 +238,10 @@ ES_AVX2 inline float hsum256(__m256 v) { return hsum128(_mm_add_ps(_mm256_castps
 
 // Batch 1: eight activations per FMA, two accumulator chains.
 template <typename Idx>
-ES_AVX2 void spmvCsrAvx2(const PackedMatrix& m, const Idx* col, const float* x, const float* bias, float* out, size_t r0, size_t r1) {
-  const float* val = m.values.data();
-  const uint32_t* ptr = m.rowPtr.data();
+ES_AVX2 void spmvCsrAvx2(const PanelView& p, const Idx* col, const float* bias, float* out, size_t r0, size_t r1) {
+  const float* val = p.val;
+  const uint32_t* ptr = p.ptr;
+  const float* x = p.x;
   const __m128i lanes4 = _mm_setr_epi32(0, 1, 2, 3);
   for (size_t r = r0; r < r1; ++r) {
     size_t j = ptr[r];
@@ -210,7 +276,7 @@ ES_AVX2 void spmvCsrAvx2(const PackedMatrix& m, const Idx* col, const float* x, 
       tail = _mm_fmadd_ps(_mm_and_ps(_mm_loadu_ps(val + j), mask), xv, tail);
     }
     const __m256 a = _mm256_add_ps(a0, a1);
-    out[r] = biasAt(bias, r) + hsum128(_mm_add_ps(_mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1)), tail));
+    out[r] = rowStart(p, bias, out, r) + hsum128(_mm_add_ps(_mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1)), tail));
   }
 }
 
@@ -267,14 +333,17 @@ ES_AVX2 void storeRowAvx2(const __m256* acc, const Tile& t, size_t rows, size_t 
 template <int NV, typename Idx>
 ES_AVX2 void spmmCsrAvx2(const PackedMatrix& m, const Idx* col, const Tile& t, const float* bias, float* out, size_t r0, size_t r1) {
   const float* val = m.values.data();
-  const uint32_t* ptr = m.rowPtr.data();
   for (size_t r = r0; r < r1; ++r) {
     __m256 acc[NV];
     for (int k = 0; k < NV; ++k) acc[k] = _mm256_setzero_ps();
-    for (size_t j = ptr[r]; j < ptr[r + 1]; ++j) {
-      const __m256 v = _mm256_set1_ps(val[j]);
-      const float* xr = t.xt + static_cast<size_t>(col[j]) * t.stride;
-      for (int k = 0; k < NV; ++k) acc[k] = _mm256_fmadd_ps(v, _mm256_loadu_ps(xr + 8 * k), acc[k]);
+    for (size_t p = 0; p < m.panels; ++p) {
+      const uint32_t* ptr = m.panelPtr(p);
+      const float* xt = t.xt + p * m.panelCols * t.stride;
+      for (size_t j = ptr[r]; j < ptr[r + 1]; ++j) {
+        const __m256 v = _mm256_set1_ps(val[j]);
+        const float* xr = xt + static_cast<size_t>(col[j]) * t.stride;
+        for (int k = 0; k < NV; ++k) acc[k] = _mm256_fmadd_ps(v, _mm256_loadu_ps(xr + 8 * k), acc[k]);
+      }
     }
     storeRowAvx2<NV>(acc, t, m.rows, r, bias, out);
   }
@@ -301,6 +370,55 @@ ES_AVX2 void spmmBsrAvx2(const PackedMatrix& m, const Tile& t, const float* bias
   }
 }
 
+// A SELL step's 16 activations from a 64-column window held in four registers: two
+// two-register permutes on offset bits 0-4 and a blend on bit 5.
+ES_AVX512 inline __m512 windowActivations(const uint8_t* off, __m512 x0, __m512 x1, __m512 x2, __m512 x3) {
+  const __m512i i = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(off)));
+  const __m512 lo = _mm512_permutex2var_ps(x0, i, x1), hi = _mm512_permutex2var_ps(x2, i, x3);
+  return _mm512_mask_blend_ps(_mm512_test_epi32_mask(i, _mm512_set1_epi32(32)), lo, hi);
+}
+
+// One SELL step: acc += weights x activations. Padding lanes (weight 0, offset 0) add
+// 0 x a finite activation, i.e. nothing; when the activations hold an inf or NaN the masked
+// form keeps those lanes out (0 x inf is NaN), so a non-finite activation reaches only the
+// rows whose nonzeros use it, exactly as in CSR. The check costs a mask per step (~10%
+// here), so it is made only when needed (multiply() looks at x once).
+template <bool kMaskPadding>
+ES_AVX512 inline __m512 sellStep(const float* v, const uint8_t* off, __m512 x0, __m512 x1, __m512 x2, __m512 x3, __m512 acc) {
+  const __m512 w = _mm512_loadu_ps(v);
+  if (!kMaskPadding) return _mm512_fmadd_ps(w, windowActivations(off, x0, x1, x2, x3), acc);
+  const __m512i bits = _mm512_castps_si512(w);
+  return _mm512_mask3_fmadd_ps(w, windowActivations(off, x0, x1, x2, x3), acc, _mm512_test_epi32_mask(bits, bits));
+}
+
+// SELL at batch 1: per step, one FMA of 16 weights and their activations into 16 row accumulators.
+template <bool kMaskPadding>
+ES_AVX512 void spmvSellAvx512(const PackedMatrix& m, const float* x, const float* bias, float* out, size_t s0, size_t s1) {
+  const SellSegment* seg = m.sellSegments.data();
+  const uint32_t* ptr = m.rowPtr.data();
+  for (size_t s = s0; s < s1; ++s) {
+    __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
+    const float* v = m.values.data() + static_cast<size_t>(m.sellStepPtr[s]) * kSellRows;
+    const uint8_t* off = m.sellOffsets.data() + static_cast<size_t>(m.sellStepPtr[s]) * kSellRows;
+    for (size_t q = ptr[s]; q < ptr[s + 1]; ++q) {
+      const float* xw = x + static_cast<size_t>(seg[q].window) * kSellWindow;
+      const __m512 x0 = _mm512_loadu_ps(xw), x1 = _mm512_loadu_ps(xw + 16), x2 = _mm512_loadu_ps(xw + 32), x3 = _mm512_loadu_ps(xw + 48);
+      const size_t steps = seg[q].steps;
+      size_t k = 0;
+      for (; k + 2 <= steps; k += 2) {
+        a0 = sellStep<kMaskPadding>(v + k * kSellRows, off + k * kSellRows, x0, x1, x2, x3, a0);
+        a1 = sellStep<kMaskPadding>(v + (k + 1) * kSellRows, off + (k + 1) * kSellRows, x0, x1, x2, x3, a1);
+      }
+      if (k < steps) a0 = sellStep<kMaskPadding>(v + k * kSellRows, off + k * kSellRows, x0, x1, x2, x3, a0);
+      v += steps * kSellRows;
+      off += steps * kSellRows;
+    }
+    alignas(64) float lanes[kSellRows];
+    _mm512_store_ps(lanes, _mm512_add_ps(a0, a1));
+    for (size_t l = 0; l < kSellRows && s * kSellRows + l < m.rows; ++l) out[s * kSellRows + l] = biasAt(bias, s * kSellRows + l) + lanes[l];
+  }
+}
+
 // Calls f with std::integral_constant<int, NV> for NV in [1, 8].
 template <typename F>
 void withVectorCount(size_t nv, F&& f) {
@@ -323,9 +441,10 @@ void withVectorCount(size_t nv, F&& f) {
 
 // Batch 1 on arm64: NEON has no gather, so four activations are collected by hand per FMA.
 template <typename Idx>
-void spmvCsrNeon(const PackedMatrix& m, const Idx* col, const float* x, const float* bias, float* out, size_t r0, size_t r1) {
-  const float* val = m.values.data();
-  const uint32_t* ptr = m.rowPtr.data();
+void spmvCsrNeon(const PanelView& p, const Idx* col, const float* bias, float* out, size_t r0, size_t r1) {
+  const float* val = p.val;
+  const uint32_t* ptr = p.ptr;
+  const float* x = p.x;
   for (size_t r = r0; r < r1; ++r) {
     size_t j = ptr[r];
     const size_t end = ptr[r + 1];
@@ -338,7 +457,7 @@ void spmvCsrNeon(const PackedMatrix& m, const Idx* col, const float* x, const fl
     }
     float s = vaddvq_f32(vaddq_f32(a0, a1));
     for (; j < end; ++j) s += val[j] * x[col[j]];
-    out[r] = biasAt(bias, r) + s;
+    out[r] = rowStart(p, bias, out, r) + s;
   }
 }
 
@@ -348,20 +467,26 @@ void spmvCsrNeon(const PackedMatrix& m, const Idx* col, const float* x, const fl
 // One thread's share of a product.
 
 template <typename Idx>
-void spmvCsr(const PackedMatrix& m, const Idx* col, const float* x, const float* bias, float* out, size_t r0, size_t r1, Simd simd) {
+void spmvCsrPanel(const PanelView& p, const Idx* col, const float* bias, float* out, size_t r0, size_t r1, Simd simd) {
 #ifdef EDGESCOPE_AVX2
-  if (simd == Simd::Avx2) return spmvCsrAvx2(m, col, x, bias, out, r0, r1);
+  if (hasAvx2(simd)) return spmvCsrAvx2(p, col, bias, out, r0, r1);
 #endif
 #ifdef EDGESCOPE_NEON
-  if (simd == Simd::Neon) return spmvCsrNeon(m, col, x, bias, out, r0, r1);
+  if (simd == Simd::Neon) return spmvCsrNeon(p, col, bias, out, r0, r1);
 #endif
   (void)simd;
-  spmvCsrScalar(m, col, x, bias, out, r0, r1);
+  spmvCsrScalar(p, col, bias, out, r0, r1);
+}
+
+// Rows r0..r1 panel by panel: the panel's activations stay cached across the rows.
+template <typename Idx>
+void spmvCsr(const PackedMatrix& m, const Idx* col, const float* x, const float* bias, float* out, size_t r0, size_t r1, Simd simd) {
+  for (size_t p = 0; p < m.panels; ++p) spmvCsrPanel(PanelView{m.values.data(), m.panelPtr(p), x + p * m.panelCols, p > 0}, col, bias, out, r0, r1, simd);
 }
 
 void spmvBsr(const PackedMatrix& m, const float* x, const float* bias, float* out, size_t br0, size_t br1, Simd simd) {
 #ifdef EDGESCOPE_AVX2
-  if (simd == Simd::Avx2 && m.blockCols == 4) {
+  if (hasAvx2(simd) && m.blockCols == 4) {
     switch (m.blockRows) {
       case 1: return spmvBsr1x4Avx2(m, x, bias, out, br0, br1);
       case 2: return spmvBsrEvenx4Avx2<2>(m, x, bias, out, br0, br1);
@@ -378,7 +503,7 @@ void spmvBsr(const PackedMatrix& m, const float* x, const float* bias, float* ou
 template <typename Idx>
 void spmmCsr(const PackedMatrix& m, const Idx* col, const Tile& t, const float* bias, float* out, size_t r0, size_t r1, Simd simd) {
 #ifdef EDGESCOPE_AVX2
-  if (simd == Simd::Avx2) {
+  if (hasAvx2(simd)) {
     withVectorCount(t.stride / kLanes, [&](auto nv) { spmmCsrAvx2<decltype(nv)::value>(m, col, t, bias, out, r0, r1); });
     return;
   }
@@ -389,7 +514,7 @@ void spmmCsr(const PackedMatrix& m, const Idx* col, const Tile& t, const float* 
 
 void spmmBsr(const PackedMatrix& m, const Tile& t, const float* bias, float* out, size_t br0, size_t br1, Simd simd) {
 #ifdef EDGESCOPE_AVX2
-  if (simd == Simd::Avx2) {
+  if (hasAvx2(simd)) {
     withVectorCount(t.stride / kLanes, [&](auto nv) { spmmBsrAvx2<decltype(nv)::value>(m, t, bias, out, br0, br1); });
     return;
   }
@@ -398,13 +523,28 @@ void spmmBsr(const PackedMatrix& m, const Tile& t, const float* bias, float* out
   spmmBsrScalar(m, t, bias, out, br0, br1);
 }
 
+void spmvSell(const PackedMatrix& m, const float* x, bool xFinite, const float* bias, float* out, size_t s0, size_t s1, Simd simd) {
+#ifdef EDGESCOPE_AVX2
+  if (simd == Simd::Avx512) return xFinite ? spmvSellAvx512<false>(m, x, bias, out, s0, s1) : spmvSellAvx512<true>(m, x, bias, out, s0, s1);
+#endif
+  (void)simd;
+  (void)xFinite;
+  spmvSellScalar(m, x, bias, out, s0, s1);
+}
+
 // Splits the pointer rows into `parts` contiguous ranges of about equal work, where a row
 // costs its stored values plus a fixed amount (pointer load, horizontal sum, store).
 std::vector<size_t> balanceRows(const PackedMatrix& m, size_t parts) {
   const size_t n = m.pointerRows();
   const size_t perEntry = m.blockRows * m.blockCols;
   const size_t perRow = 4 * m.blockRows;
-  auto cost = [&](size_t r) { return static_cast<double>(m.rowPtr[r]) * perEntry + static_cast<double>(r) * perRow; };
+  auto cost = [&](size_t r) {
+    // SELL: a slice costs its steps (16 lanes each) plus loading each window's activations.
+    if (m.format == Format::Sell) return static_cast<double>(m.sellStepPtr[r]) * kSellRows + static_cast<double>(m.rowPtr[r]) * 8 + static_cast<double>(r) * 4 * kSellRows;
+    double entries = 0;  // before row r, over all CSR panels
+    for (size_t p = 0; p < m.panels; ++p) entries += static_cast<double>(m.panelPtr(p)[r] - m.panelPtr(p)[0]);
+    return entries * perEntry + static_cast<double>(r) * perRow * m.panels;
+  };
   const double total = cost(n);
   std::vector<size_t> bounds(parts + 1, n);
   bounds[0] = 0;
@@ -422,11 +562,18 @@ std::vector<size_t> balanceRows(const PackedMatrix& m, size_t parts) {
 }
 
 // Columns the kernels may read: BSR reads whole blocks, so ragged edges read zero padding.
-size_t paddedCols(const PackedMatrix& m) { return m.format == Format::Bsr ? ceilDiv(m.cols, m.blockCols) * m.blockCols : m.cols; }
+// SELL reads whole windows of activations.
+size_t paddedCols(const PackedMatrix& m) {
+  if (m.format == Format::Sell) return ceilDiv(m.cols, kSellWindow) * kSellWindow;
+  return m.format == Format::Bsr ? ceilDiv(m.cols, m.blockCols) * m.blockCols : m.cols;
+}
 
 }  // namespace
 
 size_t PackedMatrix::bytes() const {
+  if (format == Format::Sell) {
+    return values.size() * sizeof(float) + sellOffsets.size() + sellSegments.size() * sizeof(SellSegment) + (rowPtr.size() + sellStepPtr.size()) * sizeof(uint32_t);
+  }
   const size_t indexBytes = format == Format::Csr16 ? sizeof(uint16_t) : sizeof(uint32_t);
   return storedValues() * sizeof(float) + entries() * indexBytes + rowPtr.size() * sizeof(uint32_t);
 }
@@ -440,26 +587,35 @@ PackedMatrix packCsr(const float* dense, size_t rows, size_t cols, Format format
   m.format = format;
   m.rows = rows;
   m.cols = cols;
-  m.rowPtr.resize(rows + 1);
+  m.panels = cols > kPanelThreshold ? ceilDiv(cols, kPanelMaxCols) : 1;
+  m.panelCols = m.panels == 1 ? cols : ceilDiv(ceilDiv(cols, m.panels), 8) * 8;
+  m.rowPtr.resize(m.panels * (rows + 1));
   size_t nnz = 0;
-  for (size_t r = 0; r < rows; ++r) {
-    m.rowPtr[r] = checkedCount(nnz, "nonzeros");
-    const float* row = dense + r * cols;
-    for (size_t c = 0; c < cols; ++c) nnz += row[c] != 0.0f;
+  for (size_t p = 0; p < m.panels; ++p) {
+    const size_t c0 = p * m.panelCols, c1 = std::min(cols, c0 + m.panelCols);
+    uint32_t* ptr = m.rowPtr.data() + p * (rows + 1);
+    for (size_t r = 0; r < rows; ++r) {
+      ptr[r] = checkedCount(nnz, "nonzeros");
+      const float* row = dense + r * cols;
+      for (size_t c = c0; c < c1; ++c) nnz += row[c] != 0.0f;
+    }
+    ptr[rows] = checkedCount(nnz, "nonzeros");
   }
-  m.rowPtr[rows] = checkedCount(nnz, "nonzeros");
   m.values.resize(nnz + kCsrPadding, 0.0f);
   if (format == Format::Csr16) m.colIdx16.resize(nnz + kCsrPadding, 0);
   else m.colIdx32.resize(nnz + kCsrPadding, 0);
   size_t j = 0;
-  for (size_t r = 0; r < rows; ++r) {
-    const float* row = dense + r * cols;
-    for (size_t c = 0; c < cols; ++c) {
-      if (row[c] == 0.0f) continue;
-      m.values[j] = row[c];
-      if (format == Format::Csr16) m.colIdx16[j] = static_cast<uint16_t>(c);
-      else m.colIdx32[j] = static_cast<uint32_t>(c);
-      ++j;
+  for (size_t p = 0; p < m.panels; ++p) {
+    const size_t c0 = p * m.panelCols, c1 = std::min(cols, c0 + m.panelCols);
+    for (size_t r = 0; r < rows; ++r) {
+      const float* row = dense + r * cols;
+      for (size_t c = c0; c < c1; ++c) {
+        if (row[c] == 0.0f) continue;
+        m.values[j] = row[c];
+        if (format == Format::Csr16) m.colIdx16[j] = static_cast<uint16_t>(c - c0);
+        else m.colIdx32[j] = static_cast<uint32_t>(c - c0);
+        ++j;
+      }
     }
   }
   return m;
@@ -504,9 +660,60 @@ PackedMatrix packBsr(const float* dense, size_t rows, size_t cols, size_t blockR
   return m;
 }
 
+PackedMatrix packSell(const float* dense, size_t rows, size_t cols) {
+  const size_t windows = ceilDiv(cols, kSellWindow);
+  if (windows > 65536) throw std::invalid_argument("sell numbers column windows in 16 bits, so it needs cols <= " + std::to_string(65536 * kSellWindow) + "; this matrix has " + std::to_string(cols) + " columns");
+  PackedMatrix m;
+  m.format = Format::Sell;
+  m.rows = rows;
+  m.cols = cols;
+  const size_t slices = ceilDiv(rows, kSellRows);
+  m.rowPtr.resize(slices + 1);
+  m.sellStepPtr.resize(slices + 1);
+  std::vector<size_t> next(kSellRows);  // each lane's next column to look at
+  std::vector<std::vector<std::pair<uint8_t, float>>> lane(kSellRows);
+  size_t steps = 0;
+  for (size_t s = 0; s < slices; ++s) {
+    m.rowPtr[s] = checkedCount(m.sellSegments.size(), "segments");
+    m.sellStepPtr[s] = checkedCount(steps, "steps");
+    for (size_t w = 0; w < windows; ++w) {
+      const size_t c0 = w * kSellWindow, c1 = std::min(cols, c0 + kSellWindow);
+      size_t windowSteps = 0;
+      for (size_t l = 0; l < kSellRows; ++l) {
+        lane[l].clear();
+        const size_t r = s * kSellRows + l;
+        if (r >= rows) continue;
+        for (size_t c = c0; c < c1; ++c) {
+          const float v = dense[r * cols + c];
+          if (v != 0.0f) lane[l].emplace_back(static_cast<uint8_t>(c - c0), v);
+        }
+        m.sellNonzeros += lane[l].size();
+        windowSteps = std::max(windowSteps, lane[l].size());
+      }
+      if (windowSteps == 0) continue;
+      m.sellSegments.push_back({static_cast<uint16_t>(w), static_cast<uint16_t>(windowSteps)});
+      for (size_t k = 0; k < windowSteps; ++k) {
+        for (size_t l = 0; l < kSellRows; ++l) {
+          const bool real = k < lane[l].size();
+          m.values.push_back(real ? lane[l][k].second : 0.0f);
+          m.sellOffsets.push_back(real ? lane[l][k].first : 0);
+        }
+      }
+      steps += windowSteps;
+    }
+  }
+  m.rowPtr[slices] = checkedCount(m.sellSegments.size(), "segments");
+  m.sellStepPtr[slices] = checkedCount(steps, "steps");
+  m.values.shrink_to_fit();
+  m.sellOffsets.shrink_to_fit();
+  m.sellSegments.shrink_to_fit();
+  return m;
+}
+
 Simd detectSimd() {
 #ifdef EDGESCOPE_AVX2
   __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return Simd::Avx512;
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return Simd::Avx2;
 #endif
 #ifdef EDGESCOPE_NEON
@@ -518,6 +725,7 @@ Simd detectSimd() {
 const char* simdName(Simd simd) {
   switch (simd) {
     case Simd::Avx2: return "avx2";
+    case Simd::Avx512: return "avx512";
     case Simd::Neon: return "neon";
     default: return "scalar";
   }
@@ -541,12 +749,14 @@ void multiply(const PackedMatrix& m, const float* x, size_t batch, float* out, c
       std::copy(x, x + m.cols, padded.begin());
       x = padded.data();
     }
+    const bool xFinite = m.format != Format::Sell || std::all_of(x, x + colsRead, [](float v) { return std::isfinite(v); });
     pool.run(threads, chunks, [&](size_t chunk) {
       const size_t r0 = bounds[chunk], r1 = bounds[chunk + 1];
       switch (m.format) {
         case Format::Csr32: return spmvCsr(m, m.colIdx32.data(), x, bias, out, r0, r1, simd);
         case Format::Csr16: return spmvCsr(m, m.colIdx16.data(), x, bias, out, r0, r1, simd);
         case Format::Bsr: return spmvBsr(m, x, bias, out, r0, r1, simd);
+        case Format::Sell: return spmvSell(m, x, xFinite, bias, out, r0, r1, simd);
       }
     });
     return;
@@ -576,6 +786,7 @@ void multiply(const PackedMatrix& m, const float* x, size_t batch, float* out, c
         case Format::Csr32: spmmCsr(m, m.colIdx32.data(), tl, bias, out, r0, r1, simd); break;
         case Format::Csr16: spmmCsr(m, m.colIdx16.data(), tl, bias, out, r0, r1, simd); break;
         case Format::Bsr: spmmBsr(m, tl, bias, out, r0, r1, simd); break;
+        case Format::Sell: spmmSellScalar(m, tl, bias, out, r0, r1); break;
       }
     }
   });

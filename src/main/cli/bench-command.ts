@@ -12,6 +12,7 @@ import { engineEnv } from '../engine/engine';
 import { formatBytes } from '../engine/report/html/format';
 import { EIE_BENCH_LAYERS, runEieBench, type EieBenchLayerResult, type EieBenchResult } from '../engine/sparse/eie-bench';
 import { progressPrinter } from './progress';
+import { runBenchBreakEvenCommand } from './bench-break-even';
 import { table } from './summary-table';
 
 export interface BenchEieCommand {
@@ -64,6 +65,7 @@ export function parseBenchCommand(args: string[]): BenchEieCommand {
 }
 
 export async function runBenchCommand(args: string[]): Promise<number> {
+  if (args[0] === 'break-even') return runBenchBreakEvenCommand(args.slice(1));
   if (args.includes('--help') || args.includes('-h')) {
     process.stdout.write(`${BENCH_USAGE}\n`);
     return 0;
@@ -124,11 +126,17 @@ export function formatEieBench(result: EieBenchResult): string {
     ratio(l.byteRatioLimit),
     fixed(l.sparseBandwidthBytesPerSec / 1e9, 1),
     l.maxRelError.toExponential(1),
+    fixed(l.eieFormat.sparseUs, 1),
+    ratio(l.eieFormat.speedup),
+    ratio(l.eieFormat.byteRatioLimit),
   ]);
   const body = table(
-    ['layer', 'in x out', 'density', 'batch', 'format', 'weights in', 'ORT dense us', 'sparse us', 'speedup', 'EIE CPU', 'byte limit', 'sparse GB/s', 'max rel err'],
+    [
+      'layer', 'in x out', 'density', 'batch', 'format', 'weights in', 'ORT dense us', 'sparse us', 'speedup', 'EIE CPU', 'byte limit', 'sparse GB/s', 'max rel err',
+      'eie-format us', 'eie-format speedup', 'eie-format byte limit',
+    ],
     rows,
-    [2, 3, 6, 7, 8, 9, 10, 11, 12],
+    [2, 3, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15],
   );
   const notes = [
     'Times: medians of whole products (the whole batch). EIE CPU: its i7-5930K MKL dense/sparse speedup at that batch',
@@ -136,6 +144,9 @@ export function formatEieBench(result: EieBenchResult): string {
     'the most a memory-bound product can gain. weights in: dense/sparse weights fit the last-level cache (cache: warm runs',
     'read them from there) or not (dram). sparse GB/s: (matrix + input + output bytes) / sparse time; compare with',
     "'edgescope machine'. max rel err: max |sparse - dense| / max |dense|.",
+    "eie-format: EIE's own storage (4-bit relative column indices, 4-bit indices into 16 k-means shared weights) on the",
+    'native eie kernel; its speedup is over ORT dense on the same weight-shared matrix, its byte limit dense fp32 bytes /',
+    'eie bytes (JSON: eieFormat).',
   ];
   return [header, '', body, '', ...notes, goalLine(result.layers)].filter((l, i, all) => l !== '' || all[i - 1] !== '').join('\n').trimEnd();
 }

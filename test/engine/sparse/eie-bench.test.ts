@@ -4,7 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { countNonzeros } from '../../../src/main/engine/compress/storage/formats';
-import { bestFormat, EIE_BENCH_LAYERS, maxRelError, prunedWeights, runEieBench } from '../../../src/main/engine/sparse/eie-bench';
+import { EIE_BENCH_LAYERS, maxRelError, prunedWeights, runEieBench } from '../../../src/main/engine/sparse/eie-bench';
+import { candidateFormats } from '../../../src/main/engine/sparse/formats';
+import { loadSparseKernels } from '../../../src/main/engine/sparse/native';
 import { tempDir } from '../../helpers';
 
 describe('bench eie engine', () => {
@@ -38,10 +40,13 @@ describe('bench eie engine', () => {
     expect(largestDropped).toBeLessThanOrEqual(smallestKept);
   });
 
-  it('picks csr16 up to 65536 columns, csr32 beyond', () => {
-    expect(bestFormat(25088)).toBe('csr16');
-    expect(bestFormat(65536)).toBe('csr16');
-    expect(bestFormat(65537)).toBe('csr32');
+  it('offers csr16 up to 65536 columns, csr32 beyond, and sell at batch 1 on AVX-512 builds only', () => {
+    const avx512 = { simd: 'avx512' };
+    expect(candidateFormats(25088, 1, { simd: 'avx2' })).toEqual(['csr16']);
+    expect(candidateFormats(65536, 64, avx512)).toEqual(['csr16']);
+    expect(candidateFormats(65537, 3, avx512)).toEqual(['csr32']);
+    expect(candidateFormats(600, 1, avx512)).toEqual(['csr16', 'sell']);
+    expect(candidateFormats(70000, 1, avx512)).toEqual(['csr32', 'sell']);
   });
 
   it('measures relative error against the dense output scale', () => {
@@ -53,12 +58,23 @@ describe('bench eie engine', () => {
     const result = await runEieBench({ batches: [1, 3], threads: 2, layers: ['neuraltalk-lstm'], timedRuns: 5, minTimeMs: 0, warmupRuns: 1, workDir: tempDir('eie-bench') });
     expect(result.threads).toBe(2);
     expect(result.layers.map((l) => l.batch)).toEqual([1, 3]);
+    const build = loadSparseKernels();
+    const avx512 = build.available && build.kernels.buildInfo.simd === 'avx512';
     for (const l of result.layers) {
       expect(l.name).toBe('neuraltalk-lstm');
-      expect(l.format).toBe('csr16');
+      // Batch 1 on AVX-512: csr16 and sell tried, the faster measured; otherwise csr16 alone.
+      if (avx512 && l.batch === 1) {
+        expect(l.formatTrials!.map((t) => t.format)).toEqual(['csr16', 'sell']);
+        const fastest = l.formatTrials!.reduce((a, b) => (b.sparseUs < a.sparseUs ? b : a));
+        expect(l.format).toBe(fastest.format);
+      } else {
+        expect(l.formatTrials).toBeUndefined();
+        expect(l.format).toBe('csr16');
+      }
       expect(l.density).toBeCloseTo(0.1, 6);
       const nnz = Math.round(l.density * 1201 * 2400);
-      expect(l.sparseBytes).toBe(6 * nnz + 4 * (2400 + 1));
+      if (l.format === 'csr16') expect(l.sparseBytes).toBe(6 * nnz + 4 * (2400 + 1));
+      else expect(l.sparseBytes).toBeGreaterThan(5 * nnz);
       expect(l.byteRatioLimit).toBeCloseTo((4 * 1201 * 2400) / l.sparseBytes, 12);
       expect(l.maxRelError).toBeLessThan(1e-5);
       expect(l.denseUs).toBeGreaterThan(0);

@@ -64,6 +64,8 @@ const CASES: Case[] = [
   randomMatrix('10x13 all zero', 10, 13, 0, 4),
   randomMatrix('1x1', 1, 1, 1, 5),
   randomMatrix('130x301 at 7%', 130, 301, 0.07, 6),
+  // More than 6144 columns: CSR stored as three column panels.
+  randomMatrix('23x9001 at 5%', 23, 9001, 0.05, 10),
 ];
 
 const FORMATS: PackOptions[] = [
@@ -73,6 +75,7 @@ const FORMATS: PackOptions[] = [
   { format: 'bsr', block: [4, 4] },
   { format: 'bsr', block: [2, 4] },
   { format: 'bsr', block: [3, 5] },
+  { format: 'sell' },
 ];
 
 const formatLabel = (f: PackOptions) => (f.block ? `${f.format} ${f.block[0]}x${f.block[1]}` : f.format);
@@ -81,7 +84,7 @@ describe('sparse kernels', () => {
   it('are built on this machine', () => {
     const status = loadSparseKernels();
     expect(status.available ? 'available' : status.reason).toBe('available');
-    if (status.available) expect(status.kernels.buildInfo.simd).toMatch(/^(avx2|neon|scalar)$/);
+    if (status.available) expect(status.kernels.buildInfo.simd).toMatch(/^(avx512|avx2|neon|scalar)$/);
   });
 
   it('compute a hand-checked product', () => {
@@ -162,9 +165,23 @@ describe('sparse kernels', () => {
     k.multiply(k.pack(a, 2, 10, { format: 'csr16' }), x, 1, out, { threads: 1 });
     expect(out[0]).toBe(14);
     expect(out[1]).toBeNaN();
+    // SELL pads row 0 (two nonzeros beside row 1's three) with a zero weight at window offset 0, where the
+    // activation is inf: the padding must not turn row 0 into NaN.
+    const b = new Float32Array(2 * 10);
+    b.set([0, 2, 3], 0);
+    b.set([1, 0, 0, 0, 0, 1, 0, 1], 10);
+    const y = Float32Array.from({ length: 10 }, (_, i) => i + 1);
+    y[0] = Number.POSITIVE_INFINITY;
+    for (const options of FORMATS.filter((f) => f.format !== 'bsr')) {
+      for (const simd of ['auto', 'scalar'] as const) {
+        const res = new Float32Array(2);
+        k.multiply(k.pack(b, 2, 10, options), y, 1, res, { threads: 1, simd });
+        expect([...res], `${formatLabel(options)} ${simd}`).toEqual([2 * 2 + 3 * 3, Number.POSITIVE_INFINITY]);
+      }
+    }
   });
 
-  it('count bytes as the storage formulas do (csr32 = 8 nnz + 4 (rows + 1), csr16 = 6 nnz + 4 (rows + 1))', () => {
+  it('count bytes as the storage formulas do (csr32 = 8 nnz + 4 (rows + 1), csr16 = 6 nnz + 4 (rows + 1); per column panel beyond 6144 columns)', () => {
     const k = kernels();
     for (const c of CASES) {
       const nnz = countNonzeros(c.dense);
@@ -172,10 +189,35 @@ describe('sparse kernels', () => {
       const csr16 = k.pack(c.dense, c.rows, c.cols, { format: 'csr16' });
       expect(csr32.nnz).toBe(nnz);
       expect(csr16.nnz).toBe(nnz);
-      expect(csr32.bytes).toBe(csrBytes(nnz, c.rows, 4));
-      expect(csr16.bytes).toBe(csrBytes(nnz, c.rows, 2));
-      expect(csr32.bytes).toBe(8 * nnz + 4 * (c.rows + 1));
-      expect(csr16.bytes).toBe(6 * nnz + 4 * (c.rows + 1));
+      // Wide matrices keep one row-pointer array per column panel of at most 4096 columns.
+      const panels = c.cols > 6144 ? Math.ceil(c.cols / 4096) : 1;
+      const pointerBytes = 4 * (c.rows + 1) * (panels - 1);
+      expect(csr32.bytes).toBe(csrBytes(nnz, c.rows, 4) + pointerBytes);
+      expect(csr16.bytes).toBe(csrBytes(nnz, c.rows, 2) + pointerBytes);
+      expect(csr32.bytes).toBe(8 * nnz + 4 * (c.rows + 1) * panels);
+      expect(csr16.bytes).toBe(6 * nnz + 4 * (c.rows + 1) * panels);
+    }
+  });
+
+  it('count SELL bytes with its padding: 5 per stored lane (value + offset) + 4 per segment + 8 (slices + 1)', () => {
+    const k = kernels();
+    for (const c of CASES) {
+      let steps = 0;
+      let segments = 0;
+      const slices = Math.ceil(c.rows / 16);
+      for (let s = 0; s < slices; s++) {
+        for (let w = 0; w < Math.ceil(c.cols / 64); w++) {
+          let most = 0;
+          for (let r = s * 16; r < Math.min(c.rows, (s + 1) * 16); r++) {
+            most = Math.max(most, countNonzeros(c.dense.subarray(r * c.cols + w * 64, r * c.cols + Math.min(c.cols, (w + 1) * 64))));
+          }
+          steps += most;
+          segments += most > 0 ? 1 : 0;
+        }
+      }
+      const m = k.pack(c.dense, c.rows, c.cols, { format: 'sell' });
+      expect(m.nnz, c.label).toBe(countNonzeros(c.dense));
+      expect(m.bytes, c.label).toBe(16 * steps * 5 + 4 * segments + 8 * (slices + 1));
     }
   });
 

@@ -6,6 +6,10 @@
  *
  * Times are medians of whole products (the whole batch, not per input). EIE's batch-64
  * times are per input, so only the speedup ratios are compared across the two tables.
+ *
+ * Each layer is also run in EIE's own storage format ('eie': 4-bit relative column indices, a
+ * 4-bit index into a 16-value codebook from k-means weight sharing) against onnxruntime dense on
+ * the same weight-shared matrix (the values the codebook decodes to), reported as `eieFormat`.
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,14 +17,17 @@ import { EdgescopeError } from '../../../shared/errors';
 import { SeededRandom } from '../../../shared/random';
 import { median } from '../analysis/stats';
 import { zeroSmallest } from '../compress/prune';
+import { shareWeights } from '../compress/weight-sharing';
 import { countNonzeros } from '../compress/storage/formats';
 import { lastLevelCacheBytes, readLinuxCaches } from '../machine/machine-info';
 import { buildModel, floatTensor, node, valueInfo } from '../model/graph-builder';
 import { writeModel } from '../model/onnx-io';
 import { RunWorker, defaultWorkerScriptPath } from '../run/runner';
-import { CSR16_MAX_COLS, loadSparseKernels } from './native';
+import { candidateFormats } from './formats';
+import { loadSparseKernels } from './native';
 import { SparseTimingProcess } from './timing-process';
-import type { SparseFormat } from './types';
+import type { SparseTimingSpec } from './timing-messages';
+import type { EieIndexBits, SparseFormat } from './types';
 
 /** EIE's CPU times (Core i7-5930K, MKL), microseconds; batch 64 per input. */
 interface EieCpuTimes {
@@ -70,6 +77,44 @@ export interface EieBenchOptions {
 /** Whether a layer's weights fit the last-level cache (they stay there between warm runs) or stream from DRAM. */
 export type Regime = 'cache' | 'dram' | 'unknown';
 
+/** The EIE-format run: EIE's 4-bit relative indices and 4-bit codebook indices (16 shared weights). */
+export const EIE_FORMAT_INDEX_BITS: EieIndexBits = 4;
+export const EIE_FORMAT_SHARE_BITS = 4;
+
+/** One layer at one batch in EIE's format, against ORT dense on the same weight-shared matrix. */
+export interface EieFormatResult {
+  /** Median ORT dense product on the weight-shared matrix (the codebook's values), microseconds. */
+  denseUs: number;
+  /** Median 'eie' kernel product, microseconds. */
+  sparseUs: number;
+  /** denseUs / sparseUs. */
+  speedup: number;
+  /** Exact bytes of the format: entries x (indexBits + codeBits) / 8 + codebook + row pointers. */
+  bytes: number;
+  /** Dense fp32 bytes / bytes. */
+  byteRatioLimit: number;
+  /** max |eie - ORT shared dense| / max |ORT shared dense| over the outputs. */
+  maxRelError: number;
+  indexBits: number;
+  codeBits: number;
+  /** Stored entries: nonzeros + padding entries (a gap beyond 2^indexBits - 1). */
+  entries: number;
+  padding: number;
+  /** (Format bytes + input + output bytes) / median eie time. */
+  sparseBandwidthBytesPerSec: number;
+  sparseRegime: Regime;
+  denseRuns: number;
+  sparseRuns: number;
+}
+
+export interface FormatTrial {
+  format: SparseFormat;
+  sparseUs: number;
+}
+
+/** A candidate format's trial: enough runs for a stable median, short next to the measurement itself. */
+const FORMAT_TRIAL_TIMING = { warmupRuns: 3, timedRuns: 15, minTimeMs: 150 };
+
 /** One layer at one batch. The first ten fields are the issue's (other checks depend on the names). */
 export interface EieBenchLayerResult {
   name: string;
@@ -92,7 +137,10 @@ export interface EieBenchLayerResult {
   title: string;
   inFeatures: number;
   outFeatures: number;
+  /** The format measured: the fastest candidate in a short trial when there were several (formats.ts). */
   format: SparseFormat;
+  /** The trial that chose `format` (median of a short run per candidate); absent with one candidate. */
+  formatTrials?: FormatTrial[];
   denseBytes: number;
   sparseBytes: number;
   denseBandwidthBytesPerSec: number;
@@ -100,6 +148,7 @@ export interface EieBenchLayerResult {
   sparseRegime: Regime;
   denseRuns: number;
   sparseRuns: number;
+  eieFormat: EieFormatResult;
 }
 
 export interface EieBenchResult {
@@ -110,10 +159,6 @@ export interface EieBenchResult {
   lastLevelCacheBytes: number;
 }
 
-/** CSR with 16-bit column indices wherever they reach: 2 bytes less per nonzero than csr32. */
-export function bestFormat(cols: number): SparseFormat {
-  return cols <= CSR16_MAX_COLS ? 'csr16' : 'csr32';
-}
 
 export function maxRelError(sparse: ArrayLike<number>, dense: ArrayLike<number>): number {
   let maxDiff = 0;
@@ -165,7 +210,7 @@ export async function runEieBench(options: EieBenchOptions): Promise<EieBenchRes
   const timing = { warmupRuns: options.warmupRuns ?? 5, timedRuns: options.timedRuns ?? 30, minTimeMs: options.minTimeMs ?? 500 };
   const llcBytes = process.platform === 'linux' ? lastLevelCacheBytes(readLinuxCaches()) : 0;
   const progress = options.onProgress ?? (() => {});
-  const steps = layers.length * (1 + 2 * options.batches.length);
+  const steps = layers.length * (1 + 4 * options.batches.length);
   let step = 0;
   const report = (message: string) => progress(step++ / steps, message);
 
@@ -173,6 +218,7 @@ export async function runEieBench(options: EieBenchOptions): Promise<EieBenchRes
   let sparseProcess: SparseTimingProcess | undefined;
   try {
     sparseProcess = await SparseTimingProcess.start();
+    const sparse = sparseProcess;
     const results: EieBenchLayerResult[] = [];
     for (const [index, layer] of layers.entries()) {
       report(`${layer.name}: building the ${layer.inFeatures}x${layer.outFeatures} layer at ${layer.density * 100}% density`);
@@ -180,53 +226,85 @@ export async function runEieBench(options: EieBenchOptions): Promise<EieBenchRes
       const density = countNonzeros(weights) / weights.length;
       const weightName = `${layer.name}.weight`;
       const modelPath = join(options.workDir, `eie-${layer.name}.onnx`);
-      await writeModel(
-        modelPath,
-        buildModel({
-          name: layer.name,
-          nodes: [node('MatMul', ['x', weightName], ['y'], layer.name)],
-          initializers: [floatTensor(weightName, [layer.inFeatures, layer.outFeatures], weights)],
-          inputs: [valueInfo('x', ['batch', layer.inFeatures])],
-          outputs: [valueInfo('y', ['batch', layer.outFeatures])],
-        }),
-      );
-      const format = bestFormat(layer.inFeatures);
+      const sharedModelPath = join(options.workDir, `eie-${layer.name}.shared.onnx`);
+      const writeLayer = (path: string, values: Float32Array) =>
+        writeModel(
+          path,
+          buildModel({
+            name: layer.name,
+            nodes: [node('MatMul', ['x', weightName], ['y'], layer.name)],
+            initializers: [floatTensor(weightName, [layer.inFeatures, layer.outFeatures], values)],
+            inputs: [valueInfo('x', ['batch', layer.inFeatures])],
+            outputs: [valueInfo('y', ['batch', layer.outFeatures])],
+          }),
+        );
+      await writeLayer(modelPath, weights);
+      // EIE's format: 16 shared weights by k-means (Deep Compression's weight sharing).
+      const shared = shareWeights(weights, EIE_FORMAT_SHARE_BITS);
+      await writeLayer(sharedModelPath, shared.shared);
+      const timeDense = (path: string, batch: number, inputSeed: number) =>
+        worker.run({
+          modelPath: path,
+          ep: 'cpu',
+          threads: options.threads,
+          graphOptimizationLevel: 'all',
+          inputs: [{ name: 'x', dtype: 'float32', dims: [batch, layer.inFeatures] }],
+          seed: inputSeed,
+          ...timing,
+          profiledRuns: 0,
+          profileDir: options.workDir,
+          returnOutputs: true,
+          clockOriginNs: process.hrtime.bigint().toString(),
+        });
+      const timeSparse = (path: string, pack: SparseTimingSpec['pack'], batch: number, inputSeed: number) =>
+        sparse.time({ modelPath: path, weightName, pack, threads: options.threads, batch, inputSeed, ...timing, returnOutputs: true });
+      /**
+       * The format to measure: with several candidates, each is timed briefly first and the fastest
+       * is then measured in full, so the reported time is not the luckiest of several samples.
+       */
+      const chooseFormat = async (cols: number, batch: number, inputSeed: number) => {
+        const candidates = candidateFormats(cols, batch, status.kernels.buildInfo);
+        if (candidates.length === 1) return { format: candidates[0], trials: undefined };
+        report(`${layer.name} batch ${batch}: choosing among ${candidates.join(', ')}`);
+        const trials: FormatTrial[] = [];
+        for (const candidate of candidates) {
+          const trial = await sparse.time({ modelPath, weightName, pack: { format: candidate }, threads: options.threads, batch, inputSeed, ...FORMAT_TRIAL_TIMING, returnOutputs: false });
+          trials.push({ format: candidate, sparseUs: median(trial.latenciesUs) });
+        }
+        const fastest = trials.reduce((a, b) => (b.sparseUs < a.sparseUs ? b : a));
+        return { format: fastest.format, trials };
+      };
+      /** Both outputs of one comparison, checked to exist and agree in size. */
+      const outputsOf = (dense: Awaited<ReturnType<typeof timeDense>>, sparseOut: Float32Array | undefined, what: string, batch: number) => {
+        const denseOut = dense.outputs?.[0]?.data;
+        if (!denseOut || !sparseOut || denseOut.length !== sparseOut.length) {
+          throw new EdgescopeError('E_INTERNAL', `${layer.name} batch ${batch}: the dense and ${what} outputs are missing or differ in size`);
+        }
+        return { denseOut, sparseOut };
+      };
       try {
         for (const batch of options.batches) {
           const inputSeed = seed + 1000 + batch;
           report(`${layer.name} batch ${batch}: onnxruntime dense`);
-          const dense = await worker.run({
-            modelPath,
-            ep: 'cpu',
-            threads: options.threads,
-            graphOptimizationLevel: 'all',
-            inputs: [{ name: 'x', dtype: 'float32', dims: [batch, layer.inFeatures] }],
-            seed: inputSeed,
-            ...timing,
-            profiledRuns: 0,
-            profileDir: options.workDir,
-            returnOutputs: true,
-            clockOriginNs: process.hrtime.bigint().toString(),
-          });
+          const dense = await timeDense(modelPath, batch, inputSeed);
+          const { format, trials } = await chooseFormat(layer.inFeatures, batch, inputSeed);
           report(`${layer.name} batch ${batch}: sparse ${format}`);
-          const sparse = await sparseProcess.time({
-            modelPath,
-            weightName,
-            pack: { format },
-            threads: options.threads,
-            batch,
-            inputSeed,
-            ...timing,
-            returnOutputs: true,
-          });
-          const denseOut = dense.outputs?.[0]?.data;
-          if (!denseOut || !sparse.outputs || denseOut.length !== sparse.outputs.length) {
-            throw new EdgescopeError('E_INTERNAL', `${layer.name} batch ${batch}: the dense and sparse outputs are missing or differ in size`);
-          }
+          const csr = await timeSparse(modelPath, { format }, batch, inputSeed);
+          const { denseOut, sparseOut } = outputsOf(dense, csr.outputs, 'sparse', batch);
           const denseUs = median(dense.latenciesMs) * 1e3;
-          const sparseUs = median(sparse.latenciesUs);
+          const sparseUs = median(csr.latenciesUs);
           const denseBytes = 4 * layer.inFeatures * layer.outFeatures;
           const activationBytes = 4 * batch * (layer.inFeatures + layer.outFeatures);
+
+          report(`${layer.name} batch ${batch}: onnxruntime dense on the weight-shared matrix`);
+          const sharedDense = await timeDense(sharedModelPath, batch, inputSeed);
+          report(`${layer.name} batch ${batch}: sparse eie`);
+          const eie = await timeSparse(sharedModelPath, { format: 'eie', indexBits: EIE_FORMAT_INDEX_BITS, codebook: shared.centroids }, batch, inputSeed);
+          const eieOutputs = outputsOf(sharedDense, eie.outputs, 'eie', batch);
+          if (!eie.eie) throw new EdgescopeError('E_INTERNAL', `${layer.name}: the eie timing returned no layout`);
+          const sharedDenseUs = median(sharedDense.latenciesMs) * 1e3;
+          const eieUs = median(eie.latenciesUs);
+
           results.push({
             name: layer.name,
             density,
@@ -235,24 +313,42 @@ export async function runEieBench(options: EieBenchOptions): Promise<EieBenchRes
             sparseUs,
             speedup: denseUs / sparseUs,
             eieCpuSpeedup: eieSpeedup(layer, batch),
-            byteRatioLimit: denseBytes / sparse.bytes,
-            sparseBandwidthBytesPerSec: (sparse.bytes + activationBytes) / (sparseUs * 1e-6),
-            maxRelError: maxRelError(sparse.outputs, denseOut),
+            byteRatioLimit: denseBytes / csr.bytes,
+            sparseBandwidthBytesPerSec: (csr.bytes + activationBytes) / (sparseUs * 1e-6),
+            maxRelError: maxRelError(sparseOut, denseOut),
             title: layer.title,
             inFeatures: layer.inFeatures,
             outFeatures: layer.outFeatures,
             format,
+            ...(trials ? { formatTrials: trials } : {}),
             denseBytes,
-            sparseBytes: sparse.bytes,
+            sparseBytes: csr.bytes,
             denseBandwidthBytesPerSec: (denseBytes + activationBytes) / (denseUs * 1e-6),
             denseRegime: regime(denseBytes, llcBytes),
-            sparseRegime: regime(sparse.bytes, llcBytes),
+            sparseRegime: regime(csr.bytes, llcBytes),
             denseRuns: dense.latenciesMs.length,
-            sparseRuns: sparse.latenciesUs.length,
+            sparseRuns: csr.latenciesUs.length,
+            eieFormat: {
+              denseUs: sharedDenseUs,
+              sparseUs: eieUs,
+              speedup: sharedDenseUs / eieUs,
+              bytes: eie.bytes,
+              byteRatioLimit: denseBytes / eie.bytes,
+              maxRelError: maxRelError(eieOutputs.sparseOut, eieOutputs.denseOut),
+              indexBits: eie.eie.indexBits,
+              codeBits: eie.eie.codeBits,
+              entries: eie.eie.entries,
+              padding: eie.eie.padding,
+              sparseBandwidthBytesPerSec: (eie.bytes + activationBytes) / (eieUs * 1e-6),
+              sparseRegime: regime(eie.bytes, llcBytes),
+              denseRuns: sharedDense.latenciesMs.length,
+              sparseRuns: eie.latenciesUs.length,
+            },
           });
         }
       } finally {
         rmSync(modelPath, { force: true });
+        rmSync(sharedModelPath, { force: true });
       }
     }
     progress(1, 'done');

@@ -10,18 +10,22 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { badRequest, oneLine } from '../../../shared/errors';
 import { packageRoot } from '../files/package-root';
-import type { MultiplyOptions, PackOptions, SparseFormat, SparseKernels, SparseKernelsStatus, SparseMatrix } from './types';
+import type { EieIndexBits, EieLayout, MultiplyOptions, PackOptions, SparseFormat, SparseKernels, SparseKernelsStatus, SparseMatrix } from './types';
 
 /** EDGESCOPE_SPARSE_ADDON=off makes the kernels unavailable (tests of the degraded path). */
 export const SPARSE_ADDON_ENV = 'EDGESCOPE_SPARSE_ADDON';
 /** Largest column count 16-bit column indices can address. */
 export const CSR16_MAX_COLS = 65536;
 const MAX_BLOCK_SIDE = 16;
+/** 'eie' relative column index widths and codebook index bits the kernels decode. */
+export const EIE_INDEX_BITS: readonly EieIndexBits[] = [4, 8];
+export const EIE_MAX_CODE_BITS = 8;
 const MAX_THREADS = 1024;
 
 /** What the compiled addon exports (native/sparse/src/addon.cc). */
 interface NativeBinding {
   pack(dense: Float32Array, rows: number, cols: number, format: SparseFormat, blockRows?: number, blockCols?: number): { handle: unknown; nnz: number; bytes: number };
+  packEie(dense: Float32Array, rows: number, cols: number, indexBits: number, codebook: Float32Array): { handle: unknown; nnz: number; bytes: number; entries: number; padding: number; codeBits: number };
   multiply(handle: unknown, x: Float32Array, batch: number, out: Float32Array, threads: number, bias: Float32Array | undefined, simd: string): void;
   buildInfo: Record<string, string>;
 }
@@ -94,7 +98,8 @@ function wrap(binding: NativeBinding): SparseKernels {
     checkCount('cols', cols, 1);
     checkFloats('the dense matrix', dense, rows * cols, `${rows} x ${cols}`);
     const { format } = options;
-    if (format !== 'csr32' && format !== 'csr16' && format !== 'bsr') badRequest(`unknown sparse format '${String(format)}' (csr32, csr16, bsr)`);
+    if (format === 'eie') return packEie(dense, rows, cols, options);
+    if (format !== 'csr32' && format !== 'csr16' && format !== 'bsr' && format !== 'sell') badRequest(`unknown sparse format '${String(format)}' (csr32, csr16, bsr, sell, eie)`);
     if (format === 'csr16' && cols > CSR16_MAX_COLS) {
       badRequest(`csr16 stores column indices in 16 bits, so it needs cols <= ${CSR16_MAX_COLS}; this matrix has ${cols} columns (use csr32)`);
     }
@@ -114,6 +119,27 @@ function wrap(binding: NativeBinding): SparseKernels {
       badRequest(`cannot pack the matrix as ${format}: ${err instanceof Error ? err.message : String(err)}`);
     }
     const matrix: SparseMatrix = Object.freeze({ rows, cols, format, ...(block ? { block } : {}), nnz: packed.nnz, bytes: packed.bytes });
+    handles.set(matrix, packed.handle);
+    return matrix;
+  }
+
+  function packEie(dense: Float32Array, rows: number, cols: number, options: PackOptions): SparseMatrix {
+    const indexBits = options.indexBits ?? 4;
+    if (!EIE_INDEX_BITS.includes(indexBits)) badRequest(`eie relative column indices are ${EIE_INDEX_BITS.join(' or ')} bits, got ${String(indexBits)}`);
+    const { codebook } = options;
+    if (!(codebook instanceof Float32Array)) badRequest('eie needs codebook: a Float32Array of shared weights (e.g. k-means centroids)');
+    const codeBits = Math.log2(codebook.length);
+    if (!Number.isInteger(codeBits) || codeBits < 1 || codeBits > EIE_MAX_CODE_BITS) {
+      badRequest(`the eie codebook must hold 2, 4, 8, ..., ${2 ** EIE_MAX_CODE_BITS} values (2^codeBits), got ${codebook.length}`);
+    }
+    let packed: ReturnType<NativeBinding['packEie']>;
+    try {
+      packed = binding.packEie(dense, rows, cols, indexBits, codebook);
+    } catch (err) {
+      badRequest(`cannot pack the matrix as eie: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    const eie: EieLayout = Object.freeze({ indexBits, codeBits: packed.codeBits, entries: packed.entries, padding: packed.padding });
+    const matrix: SparseMatrix = Object.freeze({ rows, cols, format: 'eie' as const, nnz: packed.nnz, bytes: packed.bytes, eie });
     handles.set(matrix, packed.handle);
     return matrix;
   }

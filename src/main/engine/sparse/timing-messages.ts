@@ -4,10 +4,13 @@
  * process, never in the CLI's or the app's.
  */
 import type { ApiError } from '../../../shared/api';
-import type { PackOptions } from './types';
+import type { EieLayout, PackOptions } from './types';
 
 export interface SparseTimingSpec {
-  /** The ONNX model whose MatMul weight [K, N] is timed as a sparse [N x K] matrix. */
+  /**
+   * The ONNX model whose MatMul weight [K, N] is timed as a sparse [N x K] matrix ('eie': a
+   * weight-shared one, every nonzero a value of pack.codebook).
+   */
   modelPath: string;
   weightName: string;
   pack: PackOptions;
@@ -29,6 +32,8 @@ export interface SparseTimingResult {
   cols: number;
   nnz: number;
   bytes: number;
+  /** 'eie' only: entries, padding and field widths. */
+  eie?: EieLayout;
   buildInfo: Record<string, string>;
   /** The first product's output, batch x rows, when asked for. */
   outputs?: Float32Array;

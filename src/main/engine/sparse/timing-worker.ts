@@ -29,20 +29,26 @@ export function transpose(w: Float32Array, k: number, n: number): Float32Array {
   return t;
 }
 
-/** The last packed matrix, kept while the same weight is timed at several batches. */
-let cached: { key: string; matrix: SparseMatrix } | undefined;
+/**
+ * The last packed matrices, kept while the same weights are timed at several batches (two: bench
+ * eie alternates a layer's CSR and its weight-shared EIE-format matrix).
+ */
+const cached = new Map<string, SparseMatrix>();
+const CACHED_MATRICES = 2;
 
 function packedWeight(kernels: SparseKernels, spec: SparseTimingSpec): SparseMatrix {
-  const key = JSON.stringify([spec.modelPath, spec.weightName, spec.pack]);
-  if (cached?.key === key) return cached.matrix;
-  cached = undefined;
+  const { codebook, ...pack } = spec.pack;
+  const key = JSON.stringify([spec.modelPath, spec.weightName, pack, codebook ? Array.from(codebook) : null]);
+  const hit = cached.get(key);
+  if (hit) return hit;
+  if (cached.size >= CACHED_MATRICES) cached.delete(cached.keys().next().value!);
   const { proto } = readModel(spec.modelPath);
   const tensor = (proto.graph?.initializer ?? []).find((t) => t.name === spec.weightName);
   const dims = tensor ? tensorDims(tensor) : [];
   if (!tensor || dims.length !== 2) throw new EdgescopeError('E_BAD_REQUEST', `${spec.modelPath} has no 2-D initializer '${spec.weightName}'`);
   const [k, n] = dims;
   const matrix = kernels.pack(transpose(floatValues(tensor), k, n), n, k, spec.pack);
-  cached = { key, matrix };
+  cached.set(key, matrix);
   return matrix;
 }
 
@@ -68,7 +74,7 @@ function time(spec: SparseTimingSpec): SparseTimingResult {
     kernels.multiply(matrix, x, spec.batch, out, options);
     latenciesUs.push(Number(process.hrtime.bigint() - t0) / 1e3);
   }
-  return { latenciesUs, rows: matrix.rows, cols: matrix.cols, nnz: matrix.nnz, bytes: matrix.bytes, buildInfo: { ...kernels.buildInfo }, outputs };
+  return { latenciesUs, rows: matrix.rows, cols: matrix.cols, nnz: matrix.nnz, bytes: matrix.bytes, ...(matrix.eie ? { eie: matrix.eie } : {}), buildInfo: { ...kernels.buildInfo }, outputs };
 }
 
 if (require.main === module) {
