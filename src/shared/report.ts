@@ -540,6 +540,11 @@ export interface HybridLayerDecision {
    * from the break-even table without timing, or none (absent in older reports).
    */
   basis?: 'timed' | 'cached' | 'predicted' | 'none';
+  /**
+   * The sparse storage format the layer is packed in when it goes sparse (`csr16`, `csr32`, `sell`): the
+   * fastest of the candidates timed at this batch; absent when dense (and in older reports).
+   */
+  format?: string;
   reason: string;
 }
 

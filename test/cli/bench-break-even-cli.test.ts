@@ -36,7 +36,8 @@ describe('edgescope bench break-even', () => {
       expect(e.cached).toBe(false);
       expect(e.points.map((p: { density: number }) => Math.round(p.density * 100))).toEqual([1, 2, 5, 10, 20, 30, 50]);
       for (const p of e.points) {
-        expect(Object.keys(p).sort()).toEqual(['denseUs', 'density', 'sparseUs']);
+        expect(Object.keys(p).sort()).toEqual(['candidates', 'denseUs', 'density', 'format', 'sparseUs']);
+        expect(p.candidates.map((c: { format: string }) => c.format)).toContain(p.format);
         expect(p.denseUs).toBeGreaterThan(0);
         expect(p.sparseUs).toBeGreaterThan(0);
       }

@@ -121,7 +121,8 @@ export function formatBreakEvenTable(result: BreakEvenTableResult): string {
     "it (< x: sparse lost even at the lowest density; > x: it won even at the highest). n%: ORT dense time / sparse time",
     'at that density (above 1.00x sparse wins). Hybrid runs given the per-machine cache predict from this table for',
     'layers of these shapes and batches whose density is under half or over twice the break-even, and time the others',
-    '(docs/hybrid-execution.md, section 6).',
+    '(docs/hybrid-execution.md, section 6). Sparse time: the fastest candidate format at that batch (csr16; also sell at',
+    'batch 1 on AVX-512 builds).',
   ];
   return [header, '', body, '', ...notes].join('\n');
 }

@@ -22,7 +22,8 @@ import { defaultWorkerScriptPath } from '../../../src/main/engine/run/runner';
 import { breakEvenSources, timeLayer, withBreakEvenSources, type BreakEvenCacheSpec } from '../../../src/main/engine/sparse/hybrid/break-even';
 import { crossoverOf, DENSITY_LADDER, writeBreakEvenEntries, type BreakEvenEntry } from '../../../src/main/engine/sparse/hybrid/break-even-table';
 import { calibrate } from '../../../src/main/engine/sparse/hybrid/break-even-worker';
-import { formatFor } from '../../../src/main/engine/sparse/hybrid/executor';
+import { candidateFormats } from '../../../src/main/engine/sparse/formats';
+import { formatFor } from '../../../src/main/engine/sparse/hybrid/formats';
 import { sparseKernels } from '../../../src/main/engine/sparse/hybrid/kernels';
 import { kernelBuildId, LayerMeasurementCache } from '../../../src/main/engine/sparse/hybrid/measurement-cache';
 import { hybridMeasurer } from '../../../src/main/engine/sparse/hybrid/measure-hybrid';
@@ -73,7 +74,7 @@ describe('timeLayer: timed, cached, predicted', () => {
     expect(cached).toMatchObject({ basis: 'cached', denseUs: timed.denseUs, sparseUs: timed.sparseUs });
     const decision = decideLayer(fc1, 1, cached);
     expect(decision).toMatchObject({ denseUs: timed.denseUs, sparseUs: timed.sparseUs, forced: false });
-    expect(decision.reason).toMatch(new RegExp(`^(sparse is faster|dense is faster or even) at batch 1, density 10\\.0%, 300x784: cached measurement from ${ISO.source}: sparse [\\d.]+ us vs dense [\\d.]+ us`));
+    expect(decision.reason).toMatch(new RegExp(`^(sparse \\((csr16|sell)\\) is faster|dense is faster or even) at batch 1, density 10\\.0%, 300x784: cached measurement from ${ISO.source}: sparse [\\d.]+ us vs dense [\\d.]+ us`));
 
     // Another thread count or batch is another measurement.
     expect((await timeLayer(fc1, fc1Matrix, kernels, input(2), 2, settings, breakEvenSources(spec, kernels, settings))).basis).toBe('timed');
@@ -84,7 +85,7 @@ describe('timeLayer: timed, cached, predicted', () => {
   it('times again and refreshes the cache when recalibrating', async () => {
     const spec = cacheSpec('policy-recalibrate');
     const cache = new LayerMeasurementCache({ cacheDir: spec.cacheDir, fingerprint: spec.fingerprint, ep: 'cpu', threads: 2, build: kernelBuildId(kernels) });
-    const key = { rows: 300, cols: 784, nnz: fc1Matrix.nnz, batch: 1 };
+    const key = { rows: 300, cols: 784, nnz: fc1Matrix.nnz, batch: 1, formats: candidateFormats(784, 1, kernels.buildInfo) };
     await cache.put(key, { denseUs: 1e6, sparseUs: 1 }, '2020-01-01T00:00:00.000Z');
     await withTable(spec, [tableEntry(300, 784, 1, 0.5, 'above-ladder')]);
     const fresh = await timeLayer(fc1, fc1Matrix, kernels, input(1), 1, settings, breakEvenSources({ ...spec, mode: 'recalibrate' }, kernels, settings));
@@ -108,12 +109,12 @@ describe('timeLayer: timed, cached, predicted', () => {
     expect(dense).toMatchObject({ basis: 'predicted', choice: 'dense' });
     const d1 = decideLayer(fc1, 1, sparse);
     expect(d1).toMatchObject({ choice: 'sparse', forced: false, denseUs: null, sparseUs: null });
-    expect(d1.reason).toBe('sparse predicted at batch 1, density 10.0%, 300x784: density under 1/2 of the break-even (break-even above 50.0%, break-even table from 2026-01-02T03:04:05.000Z)');
+    expect(d1.reason).toBe('sparse (csr16) predicted at batch 1, density 10.0%, 300x784: density under 1/2 of the break-even (break-even above 50.0%, break-even table from 2026-01-02T03:04:05.000Z)');
     expect(decideLayer(fc1, 8, dense).reason).toBe('dense predicted at batch 8, density 10.0%, 300x784: density over 2x the break-even (break-even 2.0%, break-even table from 2026-01-02T03:04:05.000Z)');
     // The user still wins, and the reason says what the table thought.
-    expect(decideLayer(fc1, 8, dense, 'sparse')).toMatchObject({ choice: 'sparse', forced: true, reason: 'forced sparse by the user (not timed: dense predicted, break-even 2.0%, break-even table from 2026-01-02T03:04:05.000Z)' });
+    expect(decideLayer(fc1, 8, dense, 'sparse')).toMatchObject({ choice: 'sparse', forced: true, reason: 'forced sparse (csr16) by the user (not timed: dense predicted, break-even 2.0%, break-even table from 2026-01-02T03:04:05.000Z)' });
     // Predictions are not measurements: nothing was cached.
-    expect(new LayerMeasurementCache({ cacheDir: spec.cacheDir, fingerprint: spec.fingerprint, ep: 'cpu', threads: 2, build: kernelBuildId(kernels) }).get({ rows: 300, cols: 784, nnz: fc1Matrix.nnz, batch: 1 })).toBeUndefined();
+    expect(new LayerMeasurementCache({ cacheDir: spec.cacheDir, fingerprint: spec.fingerprint, ep: 'cpu', threads: 2, build: kernelBuildId(kernels) }).get({ rows: 300, cols: 784, nnz: fc1Matrix.nnz, batch: 1, formats: candidateFormats(784, 1, kernels.buildInfo) })).toBeUndefined();
 
     // 10% against a 12% break-even is too close to call: timed. No entry for batch 2: timed.
     expect((await timeLayer(fc1, fc1Matrix, kernels, input(4), 4, settings, sources)).basis).toBe('timed');

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCachedEntry } from '../../../src/main/engine/machine/ceilings';
-import { crossoverOf, entryFor, readBreakEvenTable, writeBreakEvenEntries, type BreakEvenEntry, type BreakEvenPoint } from '../../../src/main/engine/sparse/hybrid/break-even-table';
+import { crossoverOf, entryFor, fastestFormatNear, readBreakEvenTable, writeBreakEvenEntries, type BreakEvenEntry, type BreakEvenPoint } from '../../../src/main/engine/sparse/hybrid/break-even-table';
 import { kernelBuildId, LayerMeasurementCache, type CacheIdentity } from '../../../src/main/engine/sparse/hybrid/measurement-cache';
 import { predictFromTable } from '../../../src/main/engine/sparse/hybrid/policy';
 import { tempDir } from '../../helpers';
@@ -104,24 +104,59 @@ describe('break-even table cache', () => {
   });
 });
 
+describe('fastestFormatNear', () => {
+  const points: BreakEvenPoint[] = [
+    { density: 0.01, denseUs: 100, sparseUs: 5, format: 'sell' },
+    { density: 0.1, denseUs: 100, sparseUs: 30, format: 'sell' },
+    { density: 0.3, denseUs: 100, sparseUs: 90, format: 'csr16' },
+  ];
+
+  it('takes the format that won at the timed density nearest the layer (by ratio)', () => {
+    expect(fastestFormatNear({ points }, 0.02, ['csr16', 'sell'])).toBe('sell');
+    expect(fastestFormatNear({ points }, 0.2, ['csr16', 'sell'])).toBe('csr16');
+    expect(fastestFormatNear({ points }, 0.15, ['csr16', 'sell'])).toBe('sell');
+  });
+
+  it('keeps to the layer candidates, and falls back to the first (CSR) without a usable point', () => {
+    expect(fastestFormatNear({ points }, 0.02, ['csr16'])).toBe('csr16');
+    expect(fastestFormatNear({ points: [] }, 0.1, ['csr16', 'sell'])).toBe('csr16');
+    expect(fastestFormatNear({ points: [{ density: 0.1, denseUs: 1, sparseUs: 1 }] }, 0.1, ['csr32', 'sell'])).toBe('csr32');
+  });
+});
+
 describe('per-layer measurement cache', () => {
   const cacheDir = tempDir('layer-cache');
   const id: CacheIdentity = { cacheDir, fingerprint: 'fp-a', ep: 'cpu', threads: 2, build: 'build-1' };
-  const key = { rows: 300, cols: 784, nnz: 23520, batch: 1 };
+  const key = { rows: 300, cols: 784, nnz: 23520, batch: 1, formats: ['csr16' as const] };
 
   it('hits on the same layer and identity, misses on anything else', async () => {
     const cache = new LayerMeasurementCache(id);
     expect(cache.get(key)).toBeUndefined();
     await cache.put(key, { denseUs: 100, sparseUs: 40 }, '2026-01-02T03:04:05.000Z');
-    expect(cache.get(key)).toEqual({ denseUs: 100, sparseUs: 40, measuredAt: '2026-01-02T03:04:05.000Z' });
+    expect(cache.get(key)).toEqual({ denseUs: 100, sparseUs: 40, format: 'csr16', measuredAt: '2026-01-02T03:04:05.000Z' });
     // A new reader (the next run) finds it in the file.
-    expect(new LayerMeasurementCache(id).get(key)).toEqual({ denseUs: 100, sparseUs: 40, measuredAt: '2026-01-02T03:04:05.000Z' });
+    expect(new LayerMeasurementCache(id).get(key)).toEqual({ denseUs: 100, sparseUs: 40, format: 'csr16', measuredAt: '2026-01-02T03:04:05.000Z' });
     for (const other of [{ nnz: 23519 }, { batch: 8 }, { rows: 784, cols: 300 }]) {
       expect(new LayerMeasurementCache(id).get({ ...key, ...other }), JSON.stringify(other)).toBeUndefined();
     }
     for (const other of [{ threads: 4 }, { build: 'build-2' }, { ep: 'webgpu' }, { fingerprint: 'fp-b' }]) {
       expect(new LayerMeasurementCache({ ...id, ...other }).get(key), JSON.stringify(other)).toBeUndefined();
     }
+  });
+
+  it('keeps timings among different candidate formats apart, each saying which format won', async () => {
+    const own = { ...id, cacheDir: tempDir('layer-cache-formats') };
+    const cache = new LayerMeasurementCache(own);
+    const both = { ...key, formats: ['csr16', 'sell'] as const };
+    await cache.put(key, { denseUs: 100, sparseUs: 40, format: 'csr16', candidates: [{ format: 'csr16', sparseUs: 40 }] });
+    expect(cache.get(both)).toBeUndefined();
+    const candidates = [{ format: 'csr16' as const, sparseUs: 40 }, { format: 'sell' as const, sparseUs: 25 }];
+    await cache.put(both, { denseUs: 100, sparseUs: 25, format: 'sell', candidates });
+    const reread = new LayerMeasurementCache(own);
+    expect(reread.get(key)).toMatchObject({ sparseUs: 40, format: 'csr16' });
+    expect(reread.get(both)).toMatchObject({ sparseUs: 25, format: 'sell', candidates });
+    // Order matters as the candidate list is built (CSR first): another set is another key.
+    expect(reread.get({ ...key, formats: ['sell'] })).toBeUndefined();
   });
 
   it('keeps layers another run wrote meanwhile, and shares the file with the ceilings', async () => {

@@ -167,7 +167,7 @@ const hybrid = object(
     decisions: array(object({
       node: str, opType: str, rows: int, cols: int, density: { type: 'number', minimum: 0, maximum: 1 }, batch: int,
       choice: { enum: ['sparse', 'dense'] }, forced: bool, denseUs: nullable(nonNeg), sparseUs: nullable(nonNeg), reason: str,
-    }, { basis: { enum: ['timed', 'cached', 'predicted', 'none'] } })),
+    }, { basis: { enum: ['timed', 'cached', 'predicted', 'none'] }, format: str })),
     rejected: array(object({ node: str, opType: str, reason: str })),
     wholeModelCheck: nullable(object({ hybridUs: nonNeg, ortUs: nonNeg })),
     check: nullable(object({ maxAbsError: nonNeg, maxRelError: nonNeg, comparedOutputs: array(str) })),

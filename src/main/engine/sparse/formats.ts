@@ -10,14 +10,16 @@
 import { CSR16_MAX_COLS } from './native';
 import type { SparseFormat } from './types';
 
+/** 'sell' numbers its 64-column windows in 16 bits (native/sparse packSell). */
+const SELL_MAX_COLS = 65_536 * 64;
+
 /** CSR with 16-bit column indices wherever they reach, else 32-bit. */
-export function csrFormat(cols: number): SparseFormat {
+export function csrFormat(cols: number): 'csr16' | 'csr32' {
   return cols <= CSR16_MAX_COLS ? 'csr16' : 'csr32';
 }
 
 /** The formats worth timing for a [rows x cols] product at this batch on a build with these kernels; CSR first. */
 export function candidateFormats(cols: number, batch: number, buildInfo: Readonly<Record<string, string>>): SparseFormat[] {
-  const formats = [csrFormat(cols)];
-  if (batch === 1 && buildInfo.simd === 'avx512') formats.push('sell');
-  return formats;
+  const sell = batch === 1 && buildInfo.simd === 'avx512' && cols <= SELL_MAX_COLS;
+  return sell ? [csrFormat(cols), 'sell'] : [csrFormat(cols)];
 }

@@ -2,10 +2,12 @@
  * The break-even table: for a layer shape (rows x cols) and batch, the density below which
  * the sparse kernel beats onnxruntime dense on this machine, EP, thread count and kernel
  * build. Each entry is timed at a ladder of densities (./break-even-calibration.ts) and the
- * crossover interpolated between the two ladder points around it. Kept in the per-machine
- * cache (machine/ceilings.ts) beside the ceilings.
+ * crossover interpolated between the two ladder points around it. The sparse side of each
+ * point is the fastest of the candidate storage formats at that batch (formats.ts), as in a
+ * run. Kept in the per-machine cache (machine/ceilings.ts) beside the ceilings.
  */
 import { readCachedEntry, writeCachedEntry } from '../../machine/ceilings';
+import type { SparseFormat } from '../types';
 import { BREAK_EVEN_TABLE_KIND, type CacheIdentity } from './measurement-cache';
 
 /** Densities (nonzeros / weights) each shape and batch is timed at. */
@@ -35,8 +37,12 @@ export interface BreakEvenPoint {
   density: number;
   /** Median of ORT dense (one Gemm, the pruned weights stored dense). */
   denseUs: number;
-  /** Median of the sparse kernel on the same input. */
+  /** Median of the sparse kernel on the same input, in the fastest candidate format. */
   sparseUs: number;
+  /** That format (absent in hand-made entries). */
+  format?: SparseFormat;
+  /** Every candidate format's median, in candidate order. */
+  candidates?: { format: SparseFormat; sparseUs: number }[];
 }
 
 /**
@@ -80,6 +86,18 @@ export function crossoverOf(points: readonly BreakEvenPoint[]): Pick<BreakEvenEn
 /** The table's entry for exactly this shape and batch: the table does not guess between shapes. */
 export function entryFor(entries: readonly BreakEvenEntry[], rows: number, cols: number, batch: number): BreakEvenEntry | undefined {
   return entries.find((e) => e.rows === rows && e.cols === cols && e.batch === batch);
+}
+
+/**
+ * The format a layer of this density predicted sparse is packed in: the one that was fastest at
+ * the entry's timed density nearest it (by ratio), among the layer's candidates; else the first
+ * candidate (CSR).
+ */
+export function fastestFormatNear(entry: Pick<BreakEvenEntry, 'points'>, density: number, candidates: readonly SparseFormat[]): SparseFormat {
+  const distance = (p: BreakEvenPoint) => Math.abs(Math.log(p.density / density));
+  const timed = entry.points.filter((p) => p.format !== undefined && candidates.includes(p.format) && p.density > 0);
+  const nearest = timed.reduce<BreakEvenPoint | undefined>((best, p) => (!best || distance(p) < distance(best) ? p : best), undefined);
+  return nearest?.format ?? candidates[0];
 }
 
 /** What the cache keeps per machine, EP and thread count: the entries of one kernel build. */

@@ -9,9 +9,9 @@ import type { ApiError } from '../../../../shared/api';
 import { SeededRandom } from '../../../../shared/random';
 import { zeroSmallest } from '../../compress/prune';
 import type { SparseKernels } from '../types';
-import { openDenseLayer, timeBothWays } from './break-even';
+import { openDenseLayer, packCandidates, timeBothWays } from './break-even';
 import type { BreakEvenPoint, LayerShape } from './break-even-table';
-import { formatFor } from './executor';
+import { candidateFormats } from '../formats';
 import { sparseKernels, unavailableReason } from './kernels';
 import { kernelBuildId } from './measurement-cache';
 
@@ -59,8 +59,9 @@ const shapeSeed = (seed: number, shape: LayerShape) => seed + shape.rows * 65_53
 
 /**
  * Every job's points. At each density the smallest magnitudes of one random matrix are
- * zeroed (so a denser matrix keeps the sparser one's nonzeros), packed as the hybrid
- * executor packs it, and timed at each batch by the policy's own timing (break-even.ts).
+ * zeroed (so a denser matrix keeps the sparser one's nonzeros), packed in each storage format
+ * a run would consider at that batch (formats.ts), and timed at each batch by the policy's own
+ * timing (break-even.ts): a point's sparse time is its fastest format's.
  */
 export async function calibrate(
   request: CalibrationRequest,
@@ -77,15 +78,18 @@ export async function calibrate(
     for (const density of request.densities) {
       const weights = base.slice();
       zeroSmallest(weights, Math.round((1 - density) * weights.length));
-      const matrix = kernels.pack(weights, job.rows, job.cols, { format: formatFor(job) });
       const layer = { node: `calibration-${job.rows}x${job.cols}`, rows: job.rows, cols: job.cols, weights };
+      // Each format once per density, shared by the batches that consider it.
+      const formats = [...new Set(job.batches.flatMap((batch) => candidateFormats(job.cols, batch, kernels.buildInfo)))];
+      const packed = new Map(packCandidates(layer, formats, kernels).map((m) => [m.format, m]));
       const session = await openDenseLayer(layer, settings);
       try {
         for (const batch of job.batches) {
           onProgress(done++, total, `${job.rows}x${job.cols} batch ${batch}: density ${(density * 100).toFixed(0)}%`);
           const x = randomInput(batch, job.cols, request.seed + 1000 + batch);
-          const timed = await timeBothWays(session, layer, matrix, kernels, x, batch, request.threads);
-          points.get(batch)!.push({ density: matrix.nnz / weights.length, ...timed });
+          const matrices = candidateFormats(job.cols, batch, kernels.buildInfo).map((f) => packed.get(f)!);
+          const timed = await timeBothWays(session, layer, matrices, kernels, x, batch, request.threads);
+          points.get(batch)!.push({ density: matrices[0].nnz / weights.length, ...timed });
         }
       } finally {
         await session.release();

@@ -1,7 +1,8 @@
 /**
  * Timing one layer both ways at the run's batch, for the policy: ORT dense on a one-node
- * model with the layer's (pruned, dense-stored) weights against the sparse kernel, on the
- * layer's real input activations and the same thread count. Worker-only (both block).
+ * model with the layer's (pruned, dense-stored) weights against the sparse kernel in each
+ * candidate storage format (formats.ts), on the layer's real input activations and the same
+ * thread count; the fastest format is the sparse side. Worker-only (both block).
  *
  * A run that was given the per-machine cache (RunSpec.hybrid.breakEven) first looks for
  * what it already knows (./policy.ts): a cached timing of the same layer, then the
@@ -12,11 +13,12 @@ import * as ort from 'onnxruntime-node';
 import { buildModel, floatTensor, node, valueInfo } from '../../model/graph-builder';
 import { encodeModel } from '../../model/onnx-io';
 import { median } from '../../analysis/stats';
-import type { SparseKernels, SparseMatrix } from '../types';
-import { entryFor, readBreakEvenTable, type BreakEvenEntry } from './break-even-table';
+import type { SparseFormat, SparseKernels, SparseMatrix } from '../types';
+import { entryFor, fastestFormatNear, readBreakEvenTable, type BreakEvenEntry } from './break-even-table';
 import { sessionOptions, type SessionSettings } from './executor';
+import { candidateFormats } from '../formats';
 import { kernelBuildId, LayerMeasurementCache } from './measurement-cache';
-import { predictFromTable, type LayerTiming, type TimedLayer } from './policy';
+import { predictFromTable, type LayerTiming, type TimedFormat, type TimedLayer } from './policy';
 import type { SparseLayer } from './split';
 
 /** Each side runs until both of these are reached (after WARMUP untimed runs). */
@@ -62,22 +64,34 @@ export function openDenseLayer(layer: DenseLayer, settings: TimingSettings): Pro
   return ort.InferenceSession.create(denseLayerModel(layer), sessionOptions(settings));
 }
 
-/** `x`: the layer's input as product rows, [batch x cols]; `session` from openDenseLayer. */
+/**
+ * ORT dense against each of `matrices` (the layer packed in each candidate format, in candidate
+ * order); the sparse side is the fastest, ties to the earlier. `x`: the layer's input as product
+ * rows, [batch x cols]; `session` from openDenseLayer.
+ */
 export async function timeBothWays(
   session: ort.InferenceSession,
   layer: DenseLayer,
-  matrix: SparseMatrix,
+  matrices: readonly SparseMatrix[],
   kernels: SparseKernels,
   x: Float32Array,
   batch: number,
   threads: number,
-): Promise<TimedLayer> {
+): Promise<TimedLayer & Required<Pick<TimedLayer, 'format' | 'candidates'>>> {
+  if (matrices.length === 0) throw new Error('timeBothWays needs at least one packed matrix');
   const feeds = { x: new ort.Tensor('float32', x, [batch, layer.cols]) };
   const denseUs = await timeRepeated(() => session.run(feeds));
   const out = new Float32Array(batch * layer.rows);
   const options = { threads, ...(layer.bias ? { bias: layer.bias } : {}) };
-  const sparseUs = await timeRepeated(() => kernels.multiply(matrix, x, batch, out, options));
-  return { denseUs, sparseUs };
+  const candidates: TimedFormat[] = [];
+  for (const matrix of matrices) candidates.push({ format: matrix.format, sparseUs: await timeRepeated(() => kernels.multiply(matrix, x, batch, out, options)) });
+  const fastest = candidates.reduce((best, c) => (c.sparseUs < best.sparseUs ? c : best));
+  return { denseUs, sparseUs: fastest.sparseUs, format: fastest.format, candidates };
+}
+
+/** The layer in each format, reusing `packed` where it already is in one of them. */
+export function packCandidates(layer: DenseLayer, formats: readonly SparseFormat[], kernels: SparseKernels, packed?: SparseMatrix): SparseMatrix[] {
+  return formats.map((format) => (packed?.format === format ? packed : kernels.pack(layer.weights, layer.rows, layer.cols, { format })));
 }
 
 /**
@@ -116,7 +130,9 @@ export function withBreakEvenSources<T>(sources: BreakEvenSources | undefined, p
 
 /**
  * The layer's timing: from the cache or the table when `sources` has it (see policy.ts),
- * else timed now (and cached). `x`: the layer's input as product rows, [batch x cols].
+ * else timed now in every candidate format (and cached). `matrix`: the layer as the first
+ * pass packed it (its nonzeros key the cache; reused when it is in a candidate format).
+ * `x`: the layer's input as product rows, [batch x cols].
  */
 export async function timeLayer(
   layer: SparseLayer,
@@ -127,18 +143,23 @@ export async function timeLayer(
   settings: TimingSettings,
   sources: BreakEvenSources | undefined = runSources.getStore(),
 ): Promise<LayerTiming> {
-  const key = { rows: layer.rows, cols: layer.cols, nnz: matrix.nnz, batch };
+  const formats = candidateFormats(layer.cols, batch, kernels.buildInfo);
+  const key = { rows: layer.rows, cols: layer.cols, nnz: matrix.nnz, batch, formats };
   if (sources?.reuse) {
     const cached = sources.measurements.get(key);
     if (cached) return { basis: 'cached', ...cached };
     const entry = entryFor(sources.table, layer.rows, layer.cols, batch);
     const choice = entry ? predictFromTable(entry, layer.density) : null;
-    if (entry && choice) return { basis: 'predicted', choice, entry: { breakEvenDensity: entry.breakEvenDensity, crossover: entry.crossover, measuredAt: entry.measuredAt } };
+    if (entry && choice) {
+      const format = fastestFormatNear(entry, layer.density, formats);
+      return { basis: 'predicted', choice, format, entry: { breakEvenDensity: entry.breakEvenDensity, crossover: entry.crossover, measuredAt: entry.measuredAt } };
+    }
   }
+  const matrices = packCandidates(layer, formats, kernels, matrix);
   const session = await openDenseLayer(layer, settings);
   let timed: TimedLayer;
   try {
-    timed = await timeBothWays(session, layer, matrix, kernels, x, batch, settings.threads);
+    timed = await timeBothWays(session, layer, matrices, kernels, x, batch, settings.threads);
   } finally {
     await session.release();
   }

@@ -13,7 +13,8 @@ import { EdgescopeError } from '../../../../shared/errors';
 import type { GraphOptimizationLevel } from '../../../../shared/report';
 import { encodeModel } from '../../model/onnx-io';
 import { condenseOrtError } from '../../run/ort-errors';
-import type { SparseFormat, SparseKernels, SparseMatrix } from '../types';
+import type { SparseKernels, SparseMatrix } from '../types';
+import { formatFor } from './formats';
 import { GATES, type LstmLayer } from './lstm';
 import { denseProduct, lstmRecurrenceStep, type RecurrentProduct } from './lstm-recurrence';
 import type { HybridStep, SparseLayer } from './split';
@@ -39,11 +40,6 @@ type Prepared =
   | { kind: 'ort'; step: Extract<HybridStep, { kind: 'ort' }>; session: ort.InferenceSession }
   | { kind: 'sparse'; step: Extract<HybridStep, { kind: 'sparse' }>; matrix: SparseMatrix }
   | { kind: 'lstm'; step: Extract<HybridStep, { kind: 'lstm' }>; packed: PackedLstm };
-
-/** Format for a layer: 16-bit column indices when the fan-in fits them (fewer bytes per nonzero). */
-export function formatFor(layer: Pick<SparseLayer, 'cols'>): SparseFormat {
-  return layer.cols <= 0xffff ? 'csr16' : 'csr32';
-}
 
 export function sessionOptions(s: SessionSettings, profilePrefix?: string): ort.InferenceSession.SessionOptions {
   return {

@@ -11,7 +11,7 @@ import { encodeModel, type onnx } from '../../model/onnx-io';
 import { timeRepeated } from './break-even';
 import { sessionOptions, type HybridExecutor, type PackedLstm, type SessionSettings } from './executor';
 import { GATES, type LstmLayer, type LstmState } from './lstm';
-import type { DecisionSubject } from './policy';
+import type { DecisionSubject, TimedLayer } from './policy';
 
 /**
  * What the policy judges for an LSTM (decideLayer): the gate matrix [W R] as one layer of
@@ -60,7 +60,7 @@ export async function timeLstm(
   packed: PackedLstm,
   tensors: ReadonlyMap<string, ort.Tensor>,
   settings: Pick<SessionSettings, 'ep' | 'threads' | 'graphOptimizationLevel'>,
-): Promise<{ denseUs: number; sparseUs: number }> {
+): Promise<TimedLayer> {
   const feeds: Record<string, ort.Tensor> = { X: tensors.get(lstm.x)! };
   if (lstm.initialH && 'tensor' in lstm.initialH) feeds.initial_h = tensors.get(lstm.initialH.tensor)!;
   if (lstm.initialC && 'tensor' in lstm.initialC) feeds.initial_c = tensors.get(lstm.initialC.tensor)!;
@@ -71,7 +71,8 @@ export async function timeLstm(
       const gates = executor.runLstmPart(lstm, 'input-projection', packed, tensors);
       return executor.runLstmPart(lstm, 'recurrence', packed, new Map([...tensors, ...gates]));
     });
-    return { denseUs, sparseUs };
+    // The LSTM's W is packed as the executor packs it (CSR): the format a sparse decision records.
+    return { denseUs, sparseUs, format: packed.projection.format };
   } finally {
     await session.release();
   }

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { readCachedEntry, writeCachedEntry, type CacheKind } from '../../machine/ceilings';
 import { addonPath } from '../native';
-import type { SparseKernels } from '../types';
+import type { SparseFormat, SparseKernels } from '../types';
 import type { TimedLayer } from './policy';
 
 // TODO(lead): add these two to CacheKind in machine/ceilings.ts and drop the casts (see the report).
@@ -39,15 +39,21 @@ export function kernelBuildId(kernels: Pick<SparseKernels, 'buildInfo'>, addonFi
   return hash.digest('hex').slice(0, 16);
 }
 
-/** A layer as far as its timing goes: shape, nonzeros and product rows. */
+/**
+ * A layer as far as its timing goes: shape, nonzeros, product rows, and the candidate formats
+ * timed (formats.ts), so a timing among csr16 alone is never read back as one among csr16 and sell.
+ */
 export interface LayerMeasurementKey {
   rows: number;
   cols: number;
   nnz: number;
   batch: number;
+  formats: readonly SparseFormat[];
 }
 
+/** A cached timing; `format` says which candidate won (its time is sparseUs). */
 export interface CachedMeasurement extends TimedLayer {
+  format: SparseFormat;
   measuredAt: string;
 }
 
@@ -56,7 +62,7 @@ interface StoredMeasurements {
   layers: Record<string, CachedMeasurement>;
 }
 
-const keyOf = (k: LayerMeasurementKey) => `${k.rows}x${k.cols} nnz ${k.nnz} batch ${k.batch}`;
+const keyOf = (k: LayerMeasurementKey) => `${k.rows}x${k.cols} nnz ${k.nnz} batch ${k.batch} formats ${k.formats.join('+')}`;
 
 /** Per-layer timings for one identity. Reads the file once; each put re-reads and writes it atomically. */
 export class LayerMeasurementCache {
@@ -66,12 +72,16 @@ export class LayerMeasurementCache {
     this.layers = LayerMeasurementCache.stored(id);
   }
 
+  /** The timing, when there is one that names its winning format among the key's. */
   get(key: LayerMeasurementKey): CachedMeasurement | undefined {
-    return this.layers[keyOf(key)];
+    const m = this.layers[keyOf(key)];
+    return m && key.formats.includes(m.format) ? m : undefined;
   }
 
+  /** `timing.format` defaults to the first candidate (a single-format timing). */
   async put(key: LayerMeasurementKey, timing: TimedLayer, measuredAt = new Date().toISOString()): Promise<CachedMeasurement> {
-    const measurement = { denseUs: timing.denseUs, sparseUs: timing.sparseUs, measuredAt };
+    const format = timing.format ?? key.formats[0];
+    const measurement: CachedMeasurement = { denseUs: timing.denseUs, sparseUs: timing.sparseUs, format, ...(timing.candidates ? { candidates: timing.candidates } : {}), measuredAt };
     this.layers[keyOf(key)] = measurement;
     // Another run may have added layers since this cache was read: merge with the file's.
     const layers = { ...LayerMeasurementCache.stored(this.id), [keyOf(key)]: measurement };

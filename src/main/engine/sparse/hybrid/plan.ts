@@ -1,8 +1,10 @@
 /**
  * Planning a hybrid run (in the worker): find the sparse layers, time each both ways on
- * the run's real activations, let the policy choose, and cut the model at the layers that
- * go sparse. A model that cannot be cut runs whole on ORT, with the reason. An LSTM is
- * decided as a whole (lstm-timing.ts): its two steps against ORT's LSTM.
+ * the run's real activations (the sparse side in each candidate storage format, formats.ts),
+ * let the policy choose, and cut the model at the layers that go sparse, each carrying the
+ * format it won in for the executor to pack. A model that cannot be cut runs whole on ORT,
+ * with the reason. An LSTM is decided as a whole (lstm-timing.ts): its two steps against
+ * ORT's LSTM.
  */
 import type * as ort from 'onnxruntime-node';
 import { toApiError } from '../../../../shared/errors';
@@ -12,7 +14,7 @@ import { timeLayer, timeRepeated } from './break-even';
 import { HybridExecutor, nchwToRows, type SessionSettings } from './executor';
 import { lstmReads } from './lstm';
 import { lstmDecisionSubject, timeLstm } from './lstm-timing';
-import { SPARSE_MARGIN, decideLayer, type LayerChoice, type LayerDecision } from './policy';
+import { SPARSE_MARGIN, asDense, decideLayer, type LayerChoice, type LayerDecision } from './policy';
 import { cutGraph, findSparseCandidates, wholeModelStep, type HybridStep, type RejectedLayer } from './split';
 
 export interface HybridPlan {
@@ -81,8 +83,10 @@ export async function planHybrid(
   } finally {
     await probe.release();
   }
-  const goesSparse = (node: string) => decisions.find((d) => d.node === node)?.choice === 'sparse';
-  const chosen = layers.filter((l) => goesSparse(l.node));
+  const decisionOf = (node: string) => decisions.find((d) => d.node === node);
+  const goesSparse = (node: string) => decisionOf(node)?.choice === 'sparse';
+  // Each sparse layer is packed in the format its timing chose (CSR when none was named).
+  const chosen = layers.filter((l) => goesSparse(l.node)).map((l) => ({ ...l, format: decisionOf(l.node)?.format }));
   const chosenLstms = lstms.filter((l) => goesSparse(l.node));
   if (chosen.length === 0 && chosenLstms.length === 0) return { ...whole(), decisions };
   const cut = cutGraph(proto, chosen, chosenLstms);
@@ -98,7 +102,7 @@ export async function planHybrid(
   const lost = `the cut model loses overall (hybrid ${hybridUs.toFixed(1)} us vs ORT whole ${ortUs.toFixed(1)} us per inference: the cuts cost more than the sparse layers save)`;
   return {
     ...whole(),
-    decisions: decisions.map((d) => (d.choice === 'sparse' ? { ...d, choice: 'dense' as const, reason: `${lost}; alone: ${d.reason}` } : d)),
+    decisions: decisions.map((d) => (d.choice === 'sparse' ? asDense(d, `${lost}; alone: ${d.reason}`) : d)),
     wholeModelCheck,
   };
 }

@@ -10,30 +10,42 @@
  * - the break-even table for the layer's shape and batch, when the layer's density is far
  *   from the break-even (a clear case: timing it could not change the answer);
  * - else both are timed for the layer's shape at the run's batch and the faster wins.
- * The user can force either choice per layer.
+ * The sparse side is the fastest of the layer's candidate storage formats (formats.ts), and a
+ * layer that goes sparse is packed in that format. The user can force either choice per layer.
  */
 import type { HybridLayerDecision } from '../../../../shared/report';
+import type { SparseFormat } from '../types';
 import type { BreakEvenEntry } from './break-even-table';
 import type { SparseLayer } from './split';
 
 export type LayerChoice = HybridLayerDecision['choice'];
 
+/** One candidate storage format's sparse time. */
+export interface TimedFormat {
+  format: SparseFormat;
+  sparseUs: number;
+}
+
 /** The layer alone, both ways (same shape, weights, input, threads): medians in microseconds. */
 export interface TimedLayer {
   /** ORT dense. */
   denseUs: number;
-  /** The sparse kernel. */
+  /** The sparse kernel, in the fastest candidate format. */
   sparseUs: number;
+  /** The format sparseUs was timed in (absent when the caller did not say, e.g. numbers given by hand). */
+  format?: SparseFormat;
+  /** Every candidate format timed, in candidate order (one when there was no choice). */
+  candidates?: TimedFormat[];
 }
 
-/** What the policy knows of a layer: timed now, a cached timing, or predicted from the break-even table. */
-export type LayerTiming =
-  | (TimedLayer & { basis?: 'timed' })
-  | (TimedLayer & { basis: 'cached'; measuredAt: string })
-  | { basis: 'predicted'; choice: LayerChoice; entry: Pick<BreakEvenEntry, 'breakEvenDensity' | 'crossover' | 'measuredAt'> };
+/** The table's prediction; `format`: the sparse format the layer would be packed in (the table's fastest nearby). */
+export type PredictedTiming = { basis: 'predicted'; choice: LayerChoice; format?: SparseFormat; entry: Pick<BreakEvenEntry, 'breakEvenDensity' | 'crossover' | 'measuredAt'> };
 
-/** What the report keeps of each decision (report.json `hybrid.decisions`). */
-export type LayerDecision = HybridLayerDecision;
+/** What the policy knows of a layer: timed now, a cached timing, or predicted from the break-even table. */
+export type LayerTiming = (TimedLayer & { basis?: 'timed' }) | (TimedLayer & { basis: 'cached'; measuredAt: string }) | PredictedTiming;
+
+/** What the report keeps of each decision (report.json `hybrid.decisions`), with the format typed. */
+export type LayerDecision = Omit<HybridLayerDecision, 'format'> & { format?: SparseFormat };
 
 /** A sparse layer must beat dense by this margin: timing noise should not flip a layer to the slower path. */
 export const SPARSE_MARGIN = 0.95;
@@ -67,29 +79,45 @@ function evidenceText(timing: LayerTiming | null): string {
   return timing.basis === 'cached' ? `cached measurement from ${timing.measuredAt}: ${times}` : times;
 }
 
+/** Each candidate format's time when there was a choice, e.g. `; formats csr16 14.0 us, sell 9.1 us`. */
+function candidatesText(timing: LayerTiming): string {
+  if (timing.basis === 'predicted' || !timing.candidates || timing.candidates.length < 2) return '';
+  return `; formats ${timing.candidates.map((c) => `${c.format} ${us(c.sparseUs)}`).join(', ')}`;
+}
+
+/** The decision with the choice made; the format only when it goes sparse and the format is known. */
+function decided(base: Omit<LayerDecision, 'choice' | 'forced' | 'reason' | 'format'>, choice: LayerChoice, forced: boolean, format: SparseFormat | undefined, reason: string): LayerDecision {
+  return { ...base, choice, forced, ...(choice === 'sparse' && format ? { format } : {}), reason };
+}
+
+/** A decision turned dense after the fact (the whole-model check): the sparse format goes with it. */
+export function asDense(decision: LayerDecision, reason: string): LayerDecision {
+  const { format: _packed, ...rest } = decision;
+  return { ...rest, choice: 'dense', reason };
+}
+
 /** What a decision needs to know of the layer (an LSTM is decided on its gate matrices [W R] as a whole). */
 export type DecisionSubject = Pick<SparseLayer, 'node' | 'opType' | 'rows' | 'cols' | 'density'>;
 
 export function decideLayer(layer: DecisionSubject, batch: number, timing: LayerTiming | null, override?: LayerChoice): LayerDecision {
   const basis: LayerDecision['basis'] = timing ? (timing.basis ?? 'timed') : 'none';
-  const base = { node: layer.node, opType: layer.opType, rows: layer.rows, cols: layer.cols, density: layer.density, batch, basis };
   const times = timing && timing.basis !== 'predicted' ? { denseUs: timing.denseUs, sparseUs: timing.sparseUs } : { denseUs: null, sparseUs: null };
-  const evidence = evidenceText(timing);
-  if (override) return { ...base, choice: override, forced: true, ...times, reason: `forced ${override} by the user (${evidence})` };
-  if (!timing) return { ...base, choice: 'dense', forced: false, ...times, reason: 'no break-even measurement: kept on ORT dense' };
+  const base = { node: layer.node, opType: layer.opType, rows: layer.rows, cols: layer.cols, density: layer.density, batch, basis, ...times };
+  const format = timing?.format;
+  // "sparse (sell)": which format a sparse choice is packed in, when known.
+  const sparseIn = format ? `sparse (${format})` : 'sparse';
+  const evidence = evidenceText(timing) + (timing ? candidatesText(timing) : '');
+  if (override) return decided(base, override, true, format, `forced ${override === 'sparse' ? sparseIn : override} by the user (${evidence})`);
+  if (!timing) return decided(base, 'dense', false, undefined, 'no break-even measurement: kept on ORT dense');
   const where = `at batch ${batch}, density ${pct(layer.density)}, ${layer.rows}x${layer.cols}`;
   if (timing.basis === 'predicted') {
     const side = timing.choice === 'sparse' ? `under 1/${CLEAR_FACTOR} of` : `over ${CLEAR_FACTOR}x`;
-    return { ...base, choice: timing.choice, forced: false, ...times, reason: `${timing.choice} predicted ${where}: density ${side} the break-even (${breakEvenText(timing.entry)})` };
+    const what = timing.choice === 'sparse' ? sparseIn : 'dense';
+    return decided(base, timing.choice, false, format, `${what} predicted ${where}: density ${side} the break-even (${breakEvenText(timing.entry)})`);
   }
   const sparseWins = timing.sparseUs < timing.denseUs * SPARSE_MARGIN;
-  return {
-    ...base,
-    choice: sparseWins ? 'sparse' : 'dense',
-    forced: false,
-    ...times,
-    reason: sparseWins
-      ? `sparse is faster ${where}: ${evidence} (${(timing.denseUs / timing.sparseUs).toFixed(2)}x)`
-      : `dense is faster or even ${where}: ${evidence}`,
-  };
+  const reason = sparseWins
+    ? `${sparseIn} is faster ${where}: ${evidenceText(timing)} (${(timing.denseUs / timing.sparseUs).toFixed(2)}x${candidatesText(timing)})`
+    : `dense is faster or even ${where}: ${evidence}`;
+  return decided(base, sparseWins ? 'sparse' : 'dense', false, format, reason);
 }

@@ -14,6 +14,7 @@
  */
 import { onnx, DataType, elementCount, floatValues, tensorDims, toNumber } from '../../model/onnx-io';
 import type { HybridReport } from '../../../../shared/report';
+import type { SparseFormat } from '../types';
 import { elementTypes } from './element-types';
 import { lstmLayer, lstmReads, type LstmLayer } from './lstm';
 
@@ -41,6 +42,8 @@ export interface SparseLayer {
   fused: string[];
   /** Apply max(0, y) to the output (a folded Relu). */
   relu: boolean;
+  /** The storage format the planner chose (formats.ts); absent: CSR, as candidates are packed before the choice. */
+  format?: SparseFormat;
 }
 
 export interface RejectedLayer {
