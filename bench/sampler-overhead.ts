@@ -1,33 +1,38 @@
 /**
- * What the counter sampler costs the engine process, as percent of one core.
+ * What the counter sampler costs the engine process, as percent of one core, on each of its two
+ * paths: the native sampling thread (the default on Linux: a C thread reads the files and
+ * counters, the event loop drains every 100 ms) and the JS timer (the fallback: the event loop
+ * wakes every period and reads).
  *
- * A busy child stands in for the run worker. The sampler observes it for DURATION_MS at the
- * default period; process.cpuUsage() of this process over that window, minus the same
- * measurement over an equally long window with the child running and no sampler (the idle
- * baseline), is the sampler's own cost. Each kind of window is measured ROUNDS times,
- * interleaved, and the medians are reported, because other load on the machine moves single
- * measurements by tenths of a percent.
+ * A busy child stands in for the run worker. The sampler observes it for DURATION_MS;
+ * process.cpuUsage() of this process (every thread, the sampling thread included) over that
+ * window, minus the same measurement over an equally long window with the child running and no
+ * sampler (the idle baseline), is the sampler's own cost. Each kind of window is measured ROUNDS
+ * times, interleaved, and the medians are reported, because other load on the machine moves
+ * single measurements by tenths of a percent.
  *
- * Also measured the same way: a bare drift-corrected 10 ms timer that reads nothing (what
- * waking the event loop 100 times a second costs by itself, the floor under any sampler in
- * this process), the sampler with perf off, and perf's own CPU (it runs in its own process:
- * the change in this process's reaped-children CPU, cutime + cstime in /proc/self/stat, minus
- * what the busy child used; clock-tick resolution). Finally the per-read cost of a kept /proc
- * fd against readFileSync, the reason the readers keep their files open, and the one-off CPU
- * of starting and stopping a sampler (spawning perf), which the windows above include once.
+ * Also measured the same way: a bare drift-corrected timer that reads nothing (what waking the
+ * event loop every period costs by itself, the floor under the JS-timer path), and perf's own CPU
+ * when the `perf stat` route runs (its own process: the change in this process's reaped-children
+ * CPU, cutime + cstime in /proc/self/stat, minus what the busy child used; clock-tick resolution).
+ * On the thread path, the sampling thread's own share (its schedstat run time) is split out.
+ * Finally the per-read cost of a kept /proc fd against readFileSync, the reason the readers keep
+ * their files open, and the one-off CPU of starting and stopping a sampler, which the windows
+ * above include once.
  *
  * Every sampler window is measured at each period of PERIODS_MS: 10 ms (the period the target is
  * stated for) and the default period, sharing one idle baseline per round.
  *
  * Run: npx tsc -p tsconfig.node.json && node dist/node/bench/sampler-overhead.js
- * Prints one JSON line per period, then one line for people per period. Target: under 2% of one core at 10 ms.
+ * Prints one JSON line per period and path, then one line for people each. Target: under 2% of
+ * one core at 10 ms on the default path.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import type { CounterSeries } from '../src/shared/report';
-import { DEFAULT_SAMPLE_PERIOD_MS, startSampler } from '../src/main/engine/trace/counters/index';
+import { DEFAULT_SAMPLE_PERIOD_MS, startSampler, type SamplingPath } from '../src/main/engine/trace/counters/index';
 import { parseProcStat, readSystemConstants } from '../src/main/engine/trace/counters/proc-reader';
 
 const DURATION_MS = 5000;
@@ -76,10 +81,26 @@ interface Phase {
   wallMs: number;
   cpuMs: number;
   perfChildCpuMs: number;
+  /** CPU of the native sampling thread over the window (thread path only). */
+  samplingThreadCpuMs: number;
   series: CounterSeries[];
+  sampling?: SamplingPath;
 }
 
-/** Wakes every periodMs on absolute deadlines, like the sampler, and does nothing else. */
+/** Run time of this process's sampling thread so far (schedstat: ns, exact for a sleeping thread); 0 when none. */
+function samplingThreadCpuMs(): number {
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      if (readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim() !== 'es-sampler') continue;
+      return Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+    } catch {
+      // the thread ended between listing and reading
+    }
+  }
+  return 0;
+}
+
+/** Wakes every periodMs on absolute deadlines, like the JS-timer sampler, and does nothing else. */
 async function bareTimer(durationMs: number, periodMs: number): Promise<void> {
   const startMs = performance.now();
   let tick = 0;
@@ -94,7 +115,7 @@ async function bareTimer(durationMs: number, periodMs: number): Promise<void> {
   });
 }
 
-type Window = 'idle' | 'bare-timer' | 'sampler' | 'sampler-perf-off';
+type Window = 'idle' | 'bare-timer' | 'sampler-thread' | 'sampler-timer';
 
 /** One window of DURATION_MS over a fresh busy child; periodMs is the timer's or the sampler's. */
 async function measure(window: Window, periodMs: number): Promise<Phase> {
@@ -106,14 +127,18 @@ async function measure(window: Window, periodMs: number): Promise<Phase> {
   const wallStart = performance.now();
   const cpuStart = cpuMsOfThisProcess();
   let series: CounterSeries[] = [];
+  let sampling: SamplingPath | undefined;
+  let threadCpuMs = 0;
   if (window === 'idle') {
     await sleep(DURATION_MS);
   } else if (window === 'bare-timer') {
     await bareTimer(DURATION_MS, periodMs);
   } else {
-    const perf = window === 'sampler' ? 'auto' : 'off';
-    const running = await startSampler({ pid: child.pid!, periodMs, clockOriginNs: process.hrtime.bigint(), perf });
+    const samplingThread = window === 'sampler-thread' ? 'auto' : 'off';
+    const running = await startSampler({ pid: child.pid!, periodMs, clockOriginNs: process.hrtime.bigint(), samplingThread });
+    sampling = running.sampling;
     await sleep(DURATION_MS);
+    threadCpuMs = samplingThreadCpuMs(); // the thread started with this sampler: all of its run time is this window's
     series = await running.stop();
   }
   const cpuMs = cpuMsOfThisProcess() - cpuStart;
@@ -121,13 +146,13 @@ async function measure(window: Window, periodMs: number): Promise<Phase> {
   const childCpuMs = cpuMsOf(child.pid!) - childCpuBefore;
   await killAndReap(child);
   const perfChildCpuMs = Math.max(0, reapedChildrenCpuMs() - childrenBefore - childCpuMs - childCpuBefore);
-  return { wallMs, cpuMs, perfChildCpuMs, series };
+  return { wallMs, cpuMs, perfChildCpuMs, samplingThreadCpuMs: threadCpuMs, series, sampling };
 }
 
-/** CPU of this process to start and at once stop a sampler (perf spawn included): a one-off per job. */
-async function startStopCpuMs(pid: number): Promise<number> {
+/** CPU of this process to start and at once stop a sampler on one path: a one-off per job. */
+async function startStopCpuMs(pid: number, samplingThread: 'auto' | 'off'): Promise<number> {
   const cpuStart = cpuMsOfThisProcess();
-  const sampler = await startSampler({ pid, clockOriginNs: process.hrtime.bigint() });
+  const sampler = await startSampler({ pid, clockOriginNs: process.hrtime.bigint(), samplingThread });
   await sampler.stop();
   return cpuMsOfThisProcess() - cpuStart;
 }
@@ -155,8 +180,14 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+/** The two sampler windows: the default path first. */
+const PATHS: { window: 'sampler-thread' | 'sampler-timer'; samplingThread: 'auto' | 'off'; label: string }[] = [
+  { window: 'sampler-thread', samplingThread: 'auto', label: 'native sampling thread (default)' },
+  { window: 'sampler-timer', samplingThread: 'off', label: 'JS timer (fallback)' },
+];
+
 async function main(): Promise<void> {
-  const timed: Window[] = ['bare-timer', 'sampler', 'sampler-perf-off'];
+  const timed: Window[] = ['bare-timer', ...PATHS.map((p) => p.window)];
   const idle: Phase[] = [];
   const phases = new Map<string, Phase[]>(PERIODS_MS.flatMap((p) => timed.map((w) => [`${w}@${p}`, []] as [string, Phase[]])));
   for (let round = 0; round < ROUNDS; round++) {
@@ -169,68 +200,83 @@ async function main(): Promise<void> {
   await once(micro, 'spawn');
   const stat = readCostUs(`/proc/${micro.pid}/stat`);
   const status = readCostUs(`/proc/${micro.pid}/status`);
-  const startStop: number[] = [];
-  for (let i = 0; i < 5; i++) startStop.push(await startStopCpuMs(micro.pid!));
+  const startStop = new Map<string, number>();
+  for (const path of PATHS) {
+    const costs: number[] = [];
+    for (let i = 0; i < 5; i++) costs.push(await startStopCpuMs(micro.pid!, path.samplingThread));
+    startStop.set(path.window, median(costs));
+  }
   await killAndReap(micro);
 
   const lines: string[] = [];
   for (const periodMs of PERIODS_MS) {
     const of = (window: Window): Phase[] => phases.get(`${window}@${periodMs}`)!;
     const medianPct = (window: Window): number => median(of(window).map((phase) => pct(phase)));
-    const samplerPct = medianPct('sampler');
-    const overheadPct = samplerPct - idlePct;
     const bareTimerPct = medianPct('bare-timer') - idlePct;
-    const perfOffPct = medianPct('sampler-perf-off') - idlePct;
-    const perfChildPct = median(of('sampler').map((phase) => pct(phase, phase.perfChildCpuMs)));
-    // Paired within each round, so slow changes in the machine's load cancel.
-    const aboveBareTimerPct = median(of('sampler').map((phase, i) => pct(phase) - pct(of('bare-timer')[i])));
+    for (const path of PATHS) {
+      const windows = of(path.window);
+      const overheadPct = medianPct(path.window) - idlePct;
+      // Paired within each round, so slow changes in the machine's load cancel.
+      const aboveBareTimerPct = median(windows.map((phase, i) => pct(phase) - pct(of('bare-timer')[i])));
+      const threadPct = median(windows.map((phase) => pct(phase, phase.samplingThreadCpuMs)));
+      const perfChildPct = median(windows.map((phase) => pct(phase, phase.perfChildCpuMs)));
+      const sampling = windows[ROUNDS - 1].sampling!;
+      const last = windows[ROUNDS - 1].series;
+      const cpuTime = last.find((s) => s.name === 'cpu.time')?.samples ?? [];
+      const meanIntervalMs = cpuTime.length > 1 ? (cpuTime[cpuTime.length - 1][0] - cpuTime[0][0]) / (cpuTime.length - 1) : NaN;
+      const cycles = last.find((s) => s.name === 'perf.cycles');
+      const perfStatus = cycles?.available ? `available (${cycles.route})` : `unavailable: ${cycles?.reason}`;
+      const isDefault = path.samplingThread === 'auto';
 
-    const last = of('sampler')[ROUNDS - 1].series;
-    const cpuTime = last.find((s) => s.name === 'cpu.time')?.samples ?? [];
-    const meanIntervalMs = cpuTime.length > 1 ? (cpuTime[cpuTime.length - 1][0] - cpuTime[0][0]) / (cpuTime.length - 1) : NaN;
-    const cycles = last.find((s) => s.name === 'perf.cycles');
-    const perfStatus = cycles?.available ? 'available' : `unavailable: ${cycles?.reason}`;
-
-    const result = {
-      bench: 'sampler-overhead',
-      periodMs,
-      defaultPeriodMs: DEFAULT_SAMPLE_PERIOD_MS,
-      durationMs: DURATION_MS,
-      rounds: ROUNDS,
-      overheadPctOfCore: round(overheadPct, 3),
-      overheadPerRoundPctOfCore: of('sampler').map((phase, i) => round(pct(phase) - pct(idle[i]), 3)),
-      samplerCpuPctOfCore: round(samplerPct, 3),
-      idleBaselinePctOfCore: round(idlePct, 3),
-      bareTimerPctOfCore: round(bareTimerPct, 3),
-      aboveBareTimerPctOfCore: round(aboveBareTimerPct, 3),
-      overheadPerfOffPctOfCore: round(perfOffPct, 3),
-      perfChildCpuPctOfCore: round(perfChildPct, 3),
-      startStopCpuMs: round(median(startStop)),
-      samples: cpuTime.length,
-      meanIntervalMs: round(meanIntervalMs, 3),
-      perf: perfStatus,
-      keptFdStatUs: round(stat.keptFdUs),
-      readFileSyncStatUs: round(stat.readFileSyncUs),
-      keptFdStatusUs: round(status.keptFdUs),
-      readFileSyncStatusUs: round(status.readFileSyncUs),
-      loadAverage1m: round(loadavg()[0]),
-      targetPctOfCore: TARGET_PCT_OF_CORE,
-      targetPeriodMs: TARGET_PERIOD_MS,
-      pass: overheadPct < TARGET_PCT_OF_CORE,
-    };
-    console.log(JSON.stringify(result));
-    lines.push(
-      `sampler overhead at ${periodMs} ms: ${overheadPct.toFixed(2)}% of one core ` +
-        `(median of ${ROUNDS} x ${DURATION_MS / 1000} s; a bare ${periodMs} ms timer alone ${bareTimerPct.toFixed(2)}%, ` +
-        `the sampler's reads ${aboveBareTimerPct.toFixed(2)}% on top of it, ` +
-        `perf off ${perfOffPct.toFixed(2)}%), perf child ${perfChildPct.toFixed(2)}% (perf ${perfStatus}); ` +
-        `start + stop ${result.startStopCpuMs} ms of CPU once per job; ` +
-        `${cpuTime.length} samples, mean interval ${meanIntervalMs.toFixed(2)} ms; ` +
-        `/proc/<pid>/stat ${stat.keptFdUs.toFixed(1)} us on a kept fd vs ${stat.readFileSyncUs.toFixed(1)} us readFileSync ` +
-        `(status ${status.keptFdUs.toFixed(1)} vs ${status.readFileSyncUs.toFixed(1)} us); load ${result.loadAverage1m}; ` +
-        `target < ${TARGET_PCT_OF_CORE}%${periodMs === TARGET_PERIOD_MS ? '' : ` (stated for ${TARGET_PERIOD_MS} ms)`}: ${result.pass ? 'PASS' : 'FAIL'}`,
-    );
+      const result = {
+        bench: 'sampler-overhead',
+        periodMs,
+        path: sampling.path,
+        pathRequested: path.window,
+        pathWhy: sampling.why,
+        defaultPath: isDefault,
+        defaultPeriodMs: DEFAULT_SAMPLE_PERIOD_MS,
+        durationMs: DURATION_MS,
+        rounds: ROUNDS,
+        overheadPctOfCore: round(overheadPct, 3),
+        overheadPerRoundPctOfCore: windows.map((phase, i) => round(pct(phase) - pct(idle[i]), 3)),
+        samplerCpuPctOfCore: round(medianPct(path.window), 3),
+        idleBaselinePctOfCore: round(idlePct, 3),
+        bareTimerPctOfCore: round(bareTimerPct, 3),
+        aboveBareTimerPctOfCore: round(aboveBareTimerPct, 3),
+        samplingThreadPctOfCore: round(threadPct, 3),
+        perfChildCpuPctOfCore: round(perfChildPct, 3),
+        startStopCpuMs: round(startStop.get(path.window)!),
+        samples: cpuTime.length,
+        meanIntervalMs: round(meanIntervalMs, 3),
+        perf: perfStatus,
+        keptFdStatUs: round(stat.keptFdUs),
+        readFileSyncStatUs: round(stat.readFileSyncUs),
+        keptFdStatusUs: round(status.keptFdUs),
+        readFileSyncStatusUs: round(status.readFileSyncUs),
+        loadAverage1m: round(loadavg()[0]),
+        targetPctOfCore: TARGET_PCT_OF_CORE,
+        targetPeriodMs: TARGET_PERIOD_MS,
+        pass: overheadPct < TARGET_PCT_OF_CORE,
+      };
+      console.log(JSON.stringify(result));
+      const pathNote = sampling.path === 'thread' ? `of which the sampling thread ${threadPct.toFixed(2)}%` : `${aboveBareTimerPct.toFixed(2)}% above the bare timer`;
+      const fellBack = isDefault && sampling.path !== 'thread' ? ` [thread unavailable: ${sampling.why}]` : '';
+      lines.push(
+        `sampler overhead at ${periodMs} ms, ${path.label}${fellBack}: ${overheadPct.toFixed(2)}% of one core ` +
+          `(median of ${ROUNDS} x ${DURATION_MS / 1000} s; ${pathNote}; a bare ${periodMs} ms timer alone ${bareTimerPct.toFixed(2)}%), ` +
+          // Only the perf stat route has a perf child; elsewhere the number is tick-resolution noise.
+          `${cycles?.route === 'perf stat' ? `perf child ${perfChildPct.toFixed(2)}%, ` : ''}perf ${perfStatus}; start + stop ${result.startStopCpuMs} ms of CPU once per job; ` +
+          `${cpuTime.length} samples, mean interval ${meanIntervalMs.toFixed(2)} ms; load ${result.loadAverage1m}; ` +
+          `target < ${TARGET_PCT_OF_CORE}%${periodMs === TARGET_PERIOD_MS ? '' : ` (stated for ${TARGET_PERIOD_MS} ms)`}` +
+          `${isDefault ? '' : ' (not the default path)'}: ${result.pass ? 'PASS' : 'FAIL'}`,
+      );
+    }
   }
+  lines.push(
+    `/proc/<pid>/stat ${stat.keptFdUs.toFixed(1)} us on a kept fd vs ${stat.readFileSyncUs.toFixed(1)} us readFileSync ` +
+      `(status ${status.keptFdUs.toFixed(1)} vs ${status.readFileSyncUs.toFixed(1)} us)`,
+  );
   for (const line of lines) console.log(line);
 }
 

@@ -1,6 +1,7 @@
 // N-API binding of perf_event_open counting (Linux). The TypeScript loader
-// (src/main/engine/trace/counters/perf-event.ts) chooses the events, scales the raw
-// (value, enabled, running) readings and words the reasons users see.
+// (src/main/engine/trace/counters/perf-event-addon.ts) chooses the events, and
+// perf-event-counters.ts scales the raw (value, enabled, running) readings and words the reasons
+// users see. The sampling thread's functions are in sampler_binding.cc.
 #include <napi.h>
 
 #include <cerrno>
@@ -9,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "bindings.h"
 #include "perf_group.h"
 
 namespace {
@@ -19,10 +21,7 @@ using edgescope::ProcessCounters;
 const napi_type_tag kCountersTag = {0x6564676573636f70ULL, 0x6570657266677270ULL};
 
 ProcessCounters* countersArg(const Napi::CallbackInfo& info) {
-  if (info.Length() < 1 || !info[0].IsExternal() || !info[0].As<Napi::External<ProcessCounters>>().CheckTypeTag(&kCountersTag)) {
-    throw Napi::TypeError::New(info.Env(), "expected a handle returned by open()");
-  }
-  return info[0].As<Napi::External<ProcessCounters>>().Data();
+  return edgescope::countersFromHandle(info.Env(), info.Length() < 1 ? info.Env().Undefined() : info[0]);
 }
 
 double numberField(Napi::Object o, const char* key) {
@@ -101,9 +100,17 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("open", Napi::Function::New(env, Open));
   exports.Set("read", Napi::Function::New(env, Read));
   exports.Set("close", Napi::Function::New(env, Close));
+  edgescope::exportSampler(env, exports);
   return exports;
 }
 
 }  // namespace
+
+edgescope::ProcessCounters* edgescope::countersFromHandle(const Napi::Env& env, const Napi::Value& handle) {
+  if (!handle.IsExternal() || !handle.As<Napi::External<ProcessCounters>>().CheckTypeTag(&kCountersTag)) {
+    throw Napi::TypeError::New(env, "expected a handle returned by open()");
+  }
+  return handle.As<Napi::External<ProcessCounters>>().Data();
+}
 
 NODE_API_MODULE(edgescope_perf, Init)

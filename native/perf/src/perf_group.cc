@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 
 namespace edgescope {
 
@@ -65,6 +66,10 @@ std::string errnoName(int error) {
     case ENOSYS: return "ENOSYS";
     case EBUSY: return "EBUSY";
     case E2BIG: return "E2BIG";
+    case EBADF: return "EBADF";
+    case EISDIR: return "EISDIR";
+    case ESPIPE: return "ESPIPE";
+    case EFBIG: return "EFBIG";
     default: return "E" + std::to_string(error);
   }
 }
@@ -125,6 +130,7 @@ ProcessCounters::ProcessCounters(int pid, const std::vector<std::vector<EventSpe
 ProcessCounters::~ProcessCounters() { close(); }
 
 void ProcessCounters::close() {
+  std::lock_guard<std::mutex> lock(mutex_);
   for (auto& row : perThread_) {
     for (auto& group : row) {
       for (int& fd : group.fds) {
@@ -137,29 +143,61 @@ void ProcessCounters::close() {
   perThread_.clear();
 }
 
+size_t ProcessCounters::rowValuesLocked() const {
+  size_t rows = 0;
+  for (const auto& row : perThread_) {
+    for (const ThreadGroup& group : row) rows += group.leaderFd >= 0 ? 1 : 0;
+  }
+  return rows * (3 + maxGroupSize_);
+}
+
+size_t ProcessCounters::rowValues() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return rowValuesLocked();
+}
+
 void ProcessCounters::read(std::vector<double>& rows) const {
+  // Sized and filled under one lock, so a close() in between cannot change the row count.
+  std::lock_guard<std::mutex> lock(mutex_);
+  const size_t start = rows.size();
+  rows.resize(start + rowValuesLocked());
+  readLocked(rows.data() + start);
+}
+
+size_t ProcessCounters::readInto(double* out, size_t capacity) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const size_t values = rowValuesLocked();
+  if (values > capacity) return 0;
+  readLocked(out);
+  return values;
+}
+
+void ProcessCounters::readLocked(double* out) const {
   const size_t width = 3 + maxGroupSize_;
-  std::vector<uint64_t> buf(3 + 2 * maxGroupSize_);
+  readBuffer_.resize(3 + 2 * maxGroupSize_);  // allocates on the first read only
+  uint64_t* buf = readBuffer_.data();
+  const size_t bufWords = readBuffer_.size();
   for (const auto& row : perThread_) {
     for (size_t g = 0; g < row.size(); ++g) {
       const ThreadGroup& group = row[g];
       if (group.leaderFd < 0) continue;
       // Every opened (thread, group) gets its row, in the same order on every read, so the
       // caller can take differences row by row; a failed read leaves the row NaN.
-      const size_t start = rows.size();
-      rows.resize(start + width, std::nan(""));
-      rows[start] = static_cast<double>(g);
-      const ssize_t n = ::read(group.leaderFd, buf.data(), buf.size() * sizeof(uint64_t));
+      double* r = out;
+      out += width;
+      r[0] = static_cast<double>(g);
+      for (size_t i = 1; i < width; ++i) r[i] = std::numeric_limits<double>::quiet_NaN();
+      const ssize_t n = ::read(group.leaderFd, buf, bufWords * sizeof(uint64_t));
       if (n < static_cast<ssize_t>(3 * sizeof(uint64_t))) continue;
       const uint64_t nr = buf[0];
-      rows[start + 1] = static_cast<double>(buf[1]);
-      rows[start + 2] = static_cast<double>(buf[2]);
+      r[1] = static_cast<double>(buf[1]);
+      r[2] = static_cast<double>(buf[2]);
       // Values come as (value, id) pairs; ids say which event each is.
-      for (uint64_t i = 0; i < nr && 3 + 2 * i + 1 < buf.size(); ++i) {
+      for (uint64_t i = 0; i < nr && 3 + 2 * i + 1 < bufWords; ++i) {
         const uint64_t value = buf[3 + 2 * i];
         const uint64_t id = buf[3 + 2 * i + 1];
         for (size_t e = 0; e < group.ids.size(); ++e) {
-          if (group.fds[e] >= 0 && group.ids[e] == id) rows[start + 3 + e] = static_cast<double>(value);
+          if (group.fds[e] >= 0 && group.ids[e] == id) r[3 + e] = static_cast<double>(value);
         }
       }
     }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,12 @@ class ProcessCounters {
   // of the group (NaN where the event is not open)], each row 3 + maxGroupSize() long.
   // One read() per row; a row whose read failed is NaN after its group index.
   void read(std::vector<double>& rows) const;
+  // The same rows written to out, which has room for `capacity` values; returns how many were
+  // written (0 after close()). Allocates nothing: the sampling thread calls it on every tick.
+  size_t readInto(double* out, size_t capacity) const;
+  // How many values read() produces (rows x row width); 0 after close().
+  size_t rowValues() const;
+  // Safe while another thread reads: reads and close() take one lock.
   void close();
 
  private:
@@ -53,6 +60,12 @@ class ProcessCounters {
   std::vector<std::vector<ThreadGroup>> perThread_;  // [thread][group]
   size_t threads_ = 0;
   size_t maxGroupSize_ = 0;
+  // The JS thread (read, close) and the sampling thread (readInto) share these counters.
+  mutable std::mutex mutex_;
+  mutable std::vector<uint64_t> readBuffer_;  // one group's read(), reused under mutex_
+
+  size_t rowValuesLocked() const;
+  void readLocked(double* out) const;  // writes rowValuesLocked() values
 };
 
 // "ENOENT" for ENOENT, etc.; "E<number>" for anything unnamed here.

@@ -19,6 +19,7 @@ describe('parseProcStat', () => {
   it('counts fields from the last ")" so a command name with spaces and parentheses parses', () => {
     expect(parseProcStat(fixtureText('proc/4242/stat'))).toEqual({
       state: 'S',
+      flags: 4194304,
       minorFaults: 29687,
       majorFaults: 3,
       utimeTicks: 67,
@@ -33,7 +34,7 @@ describe('parseProcStat', () => {
 
   it('rejects text that is not a stat line', () => {
     expect(() => parseProcStat('')).toThrow(/not a \/proc\/<pid>\/stat line/);
-    expect(() => parseProcStat('1 (x) S 0')).toThrow(/field 10 is not a number/);
+    expect(() => parseProcStat('1 (x) S 0')).toThrow(/field 9 is not a number/);
   });
 });
 
@@ -205,6 +206,19 @@ describe('ProcCounters', () => {
     counters.poll(100);
     expect(counters.exited).toBe(true);
     expect(counters.series().find((s) => s.name === 'cpu.time')?.samples).toHaveLength(1);
+    counters.close();
+  });
+
+  it('treats a process whose exit is under way (PF_EXITING) as exited: its RSS is being torn down', () => {
+    const proc = fixtureProc();
+    const counters = new ProcCounters({ procRoot: proc.procRoot, pid: 4242, system: SYSTEM });
+    counters.poll(0);
+    const statPath = join(proc.procRoot, '4242/stat');
+    // flags 4194304 (PF_RANDOMIZE) | 0x4 (PF_EXITING); statm still shows memory.
+    writeFileSync(statPath, readFileSync(statPath, 'utf8').replace(' 4194304 ', ` ${4194304 | 0x4} `));
+    counters.poll(100);
+    expect(counters.exited).toBe(true);
+    expect(counters.series().find((s) => s.name === 'memory.rss')?.samples).toHaveLength(1);
     counters.close();
   });
 

@@ -103,6 +103,22 @@ describe('RaplCounters', () => {
     expect(dram[2][1]).toBeCloseTo(2, 9); // 100 mJ in 50 ms, across the wrap
   });
 
+  it('takes an empty or torn read (a file caught mid-rewrite) as no reading, not as a wraparound', () => {
+    const sysfs = laptopSysfs();
+    const rapl = new RaplCounters(sysfs);
+    setEnergy(sysfs, 'intel-rapl:0', 1_000_000);
+    rapl.poll(0);
+    writeFileSync(join(sysfs, 'class/powercap/intel-rapl:0/energy_uj'), '');
+    rapl.poll(50);
+    writeFileSync(join(sysfs, 'class/powercap/intel-rapl:0/energy_uj'), '12x');
+    rapl.poll(75);
+    setEnergy(sysfs, 'intel-rapl:0', 1_500_000); // 0.5 J over the 100 ms since the last good reading
+    rapl.poll(100);
+    rapl.close();
+    const pkg = rapl.series().find((s) => s.name === 'power.rapl.package-0')!;
+    expect(pkg.samples).toEqual([[100, 5]]);
+  });
+
   it('lists each zone once when subzones also appear flat, as in the real /sys/class/powercap', () => {
     const sysfs = laptopSysfs();
     const powercap = join(sysfs, 'class/powercap');

@@ -8,8 +8,8 @@
  * BATTERY_MIN_INTERVAL_MS, and per-run averages over long loops are what they support.
  */
 import type { CounterSeries } from '../../../../shared/report';
-import { errnoCode, KeptFile, listDirOrEmpty, nodeCounterFs, type CounterFs } from './kept-file';
-import { availableSeries, unavailableSeries, type PolledSource, type Sample } from './series';
+import { attributeNumber, errnoCode, KeptFile, listDirOrEmpty, nodeCounterFs, readNow, type CounterFs, type ReadFile } from './kept-file';
+import { availableSeries, unavailableSeries, type Sample, type ThreadFile, type ThreadSampledSource } from './series';
 
 export const BATTERY_MIN_INTERVAL_MS = 100;
 const SERIES_NAME = 'power.battery';
@@ -23,7 +23,7 @@ interface Battery {
   power: { kind: 'power'; powerNow: KeptFile } | { kind: 'current'; currentNow: KeptFile; voltageNow: KeptFile } | null;
 }
 
-export class BatteryCounters implements PolledSource {
+export class BatteryCounters implements ThreadSampledSource {
   private readonly supplyDir: string;
   private readonly batteries: Battery[] = [];
   private readonly samples: Sample[] = [];
@@ -79,18 +79,32 @@ export class BatteryCounters implements PolledSource {
 
   poll(tMs: number): void {
     if (this.batteries.length === 0 || tMs - this.lastReadMs < this.minIntervalMs) return;
-    this.lastReadMs = tMs;
+    this.lastReadMs = tMs; // also when every read fails: retried at the cadence, not every tick
+    this.take(tMs, readNow);
+  }
+
+  /** Status and power files at the battery's own cadence (the thread reads power files while on AC too: a few bytes). */
+  threadFiles(): ThreadFile[] {
+    return this.batteries.flatMap((battery) => [battery.status, ...powerFiles(battery.power)]).map((file) => ({ file, minIntervalMs: this.minIntervalMs }));
+  }
+
+  take(tMs: number, read: ReadFile): void {
     let totalW = 0;
     let discharging = 0;
     for (const battery of this.batteries) {
       try {
-        battery.lastStatus = battery.status.readText().trim();
+        const status = read(battery.status);
+        if (status === undefined) continue; // not due at this reading
+        this.lastReadMs = tMs;
+        battery.lastStatus = status.trim();
         if (battery.lastStatus !== 'Discharging') continue;
         if (!battery.power) {
           this.silentBattery = battery.name;
           continue;
         }
-        totalW += readWatts(battery.power);
+        const watts = readWatts(battery.power, read);
+        if (watts === undefined) continue;
+        totalW += watts;
         discharging += 1;
       } catch {
         // A battery removed mid-run: skip it and keep what was measured with it.
@@ -115,17 +129,24 @@ export class BatteryCounters implements PolledSource {
   close(): void {
     for (const battery of this.batteries) {
       battery.status.close();
-      if (battery.power?.kind === 'power') battery.power.powerNow.close();
-      if (battery.power?.kind === 'current') {
-        battery.power.currentNow.close();
-        battery.power.voltageNow.close();
-      }
+      for (const file of powerFiles(battery.power)) file.close();
     }
   }
 }
 
+function powerFiles(power: Battery['power']): KeptFile[] {
+  if (power?.kind === 'power') return [power.powerNow];
+  if (power?.kind === 'current') return [power.currentNow, power.voltageNow];
+  return [];
+}
+
 /** Some drivers report current_now negative while discharging: the magnitude is the draw. */
-function readWatts(power: NonNullable<Battery['power']>): number {
-  if (power.kind === 'power') return Math.abs(Number(power.powerNow.readText())) / 1e6;
-  return Math.abs(Number(power.currentNow.readText()) * Number(power.voltageNow.readText())) / 1e12;
+function readWatts(power: NonNullable<Battery['power']>, read: ReadFile): number | undefined {
+  if (power.kind === 'power') {
+    const uw = attributeNumber(read(power.powerNow));
+    return uw === undefined ? undefined : Math.abs(uw) / 1e6;
+  }
+  const ua = attributeNumber(read(power.currentNow));
+  const uv = attributeNumber(read(power.voltageNow));
+  return ua === undefined || uv === undefined ? undefined : Math.abs(ua * uv) / 1e12;
 }

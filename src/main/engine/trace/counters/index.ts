@@ -23,6 +23,10 @@
  *   gpu<i>.power W, gpu<i>.energy J, gpu<i>.clock.sm|clock.mem MHz, gpu<i>.temperature °C,
  *   gpu<i>.utilization[.memory] %, gpu<i>.memory.used MiB  (nvidia-smi.ts)
  * See each reader's module for where the numbers come from and how far to trust them.
+ *
+ * Who reads: on Linux with the perf addon built, a native sampling thread (thread-sampler.ts;
+ * this event loop only drains it every 100 ms, at marks and at stop); otherwise a timer in this
+ * event loop (sampler.ts). Both produce the same series; `sampling` says which ran and why.
  */
 import type { CounterSeries } from '../../../../shared/report';
 import { BatteryCounters } from './battery';
@@ -34,13 +38,17 @@ import { ProcCounters, readSystemConstants } from './proc-reader';
 import { startNvidiaSmi } from './nvidia-smi';
 import { RaplCounters } from './rapl';
 import { ThermalCounters } from './thermal';
-import { Sampler } from './sampler';
+import { loadPerfEventAddon } from './perf-event-addon';
+import { Sampler, type SamplerCore, type SamplerParts } from './sampler';
+import { samplingThreadOf } from './sampling-thread';
 import type { PolledSource } from './series';
+import { ThreadSampler } from './thread-sampler';
 
 /**
- * 20 ms: on a 2-vCPU VM a bare Node timer waking every 10 ms already costs 1.0-1.7% of a core,
- * and the sampler at 10 ms measured 1.8-2.7% (bench/sampler-overhead); at 20 ms it stays well
- * under the 2% budget. CPU time moves in 10 ms ticks anyway. Pass periodMs: 10 for finer series.
+ * 20 ms: CPU time moves in 10 ms clock ticks, so a busy thread's 10 ms utilization samples read
+ * 0%, 100% or 200% of a core. On the JS timer (the fallback) a bare Node timer waking every 10 ms
+ * already costs 1.0-1.7% of a core on a 2-vCPU VM; what each path costs is in docs/counters.md
+ * ("Cost"). Pass periodMs: 10 for finer series.
  */
 export const DEFAULT_SAMPLE_PERIOD_MS = 20;
 
@@ -65,6 +73,19 @@ export interface SamplerOptions {
   nvidiaSmi?: 'auto' | 'off';
   /** Default 'nvidia-smi' on PATH. */
   nvidiaSmiBinary?: string;
+  /**
+   * Default 'auto': the native sampling thread when the perf addon has it (Linux), else the JS
+   * timer; 'off': the JS timer. EDGESCOPE_PERF_ADDON=off turns the thread off too (same addon).
+   */
+  samplingThread?: 'auto' | 'off';
+  /** How long the thread's buffer lasts without a drain (default THREAD_BUFFER_MS); tests shrink it. */
+  threadBufferMs?: number;
+}
+
+/** Which driver read the sources: the native thread or the JS timer, and why. */
+export interface SamplingPath {
+  path: 'thread' | 'timer';
+  why: string;
 }
 
 export interface CounterSampler {
@@ -76,6 +97,7 @@ export interface CounterSampler {
   stop(): Promise<CounterSeries[]>;
   /** A run-window boundary: reads the perf_event_open counters now, so windows split exactly. */
   mark(): void;
+  readonly sampling: SamplingPath;
 }
 
 /**
@@ -139,17 +161,14 @@ export async function startSampler(options: SamplerOptions): Promise<CounterSamp
   if (options.nvidiaSmi !== 'off') {
     system.push(await startNvidiaSmi({ periodMs, clockOriginNs: options.clockOriginNs, binary: options.nvidiaSmiBinary }));
   }
-  const sampler = new Sampler(
-    {
-      proc,
-      system,
-      perf,
-      perfUnavailable: direct ? [] : unavailablePerfSeries(knownUnsupported ?? "perf disabled (perf: 'off')"),
-      processSources: direct ? [direct] : [],
-    },
-    periodMs,
-    options.clockOriginNs,
-  );
+  const parts: SamplerParts = {
+    proc,
+    system,
+    perf,
+    perfUnavailable: direct ? [] : unavailablePerfSeries(knownUnsupported ?? "perf disabled (perf: 'off')"),
+    processSources: direct ? [direct] : [],
+  };
+  const { sampler, sampling } = startDriver(parts, periodMs, options);
   let stopped: Promise<CounterSeries[]> | null = null;
   return {
     stop: () =>
@@ -162,5 +181,23 @@ export async function startSampler(options: SamplerOptions): Promise<CounterSamp
         return series;
       })),
     mark: () => sampler.mark(),
+    sampling,
   };
+}
+
+/** The native sampling thread where the addon has it, else the JS timer. */
+function startDriver(parts: SamplerParts, periodMs: number, options: SamplerOptions): { sampler: SamplerCore; sampling: SamplingPath } {
+  const thread = options.samplingThread === 'off'
+    ? { available: false as const, reason: "samplingThread: 'off'" }
+    : samplingThreadOf(loadPerfEventAddon(options.perfAddonDir));
+  if (thread.available) {
+    try {
+      const sampler = new ThreadSampler(parts, periodMs, options.clockOriginNs, thread.binding, options.threadBufferMs);
+      return { sampler, sampling: { path: 'thread', why: 'the native sampling thread (perf addon) started' } };
+    } catch (err) {
+      const why = `timer: the native sampling thread failed to start (${err instanceof Error ? err.message : String(err)})`;
+      return { sampler: new Sampler(parts, periodMs, options.clockOriginNs), sampling: { path: 'timer', why } };
+    }
+  }
+  return { sampler: new Sampler(parts, periodMs, options.clockOriginNs), sampling: { path: 'timer', why: `timer: ${thread.reason}` } };
 }

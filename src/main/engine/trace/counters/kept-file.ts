@@ -38,7 +38,8 @@ export class KeptFile {
   private constructor(
     readonly path: string,
     private readonly fs: CounterFs,
-    private readonly fd: number,
+    /** The sampling thread reads a duplicate of it (sampling-thread.ts). */
+    readonly fd: number,
   ) {}
 
   /** Throws the fs error (ENOENT, EACCES, ...) when the file cannot be opened. */
@@ -62,6 +63,16 @@ export class KeptFile {
     this.fs.closeSync(this.fd);
   }
 }
+
+/**
+ * A reading's view of its files: the text of `file` at this reading, or undefined when the
+ * file was not read at it (not due). Throws the read's errno error (ESRCH, EACCES, ...).
+ * The JS timer reads on the spot (readNow); the sampling thread's readings are replayed from
+ * what it read (sampling-thread.ts). Readers take both through one code path.
+ */
+export type ReadFile = (file: KeptFile) => string | undefined;
+
+export const readNow: ReadFile = (file) => file.readText();
 
 /** Opens, reads and closes: for files read once (names, ranges). */
 export function readTextOnce(path: string, fs: CounterFs): string {
@@ -87,4 +98,16 @@ export function listDirOrEmpty(path: string, fs: CounterFs): string[] {
     if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return [];
     throw err;
   }
+}
+
+/**
+ * The number a sysfs attribute holds, or undefined when the read has none: an empty or torn read (a
+ * file caught mid-rewrite, which fake trees in tests do and sysfs never does) is no reading, where
+ * Number('') would give 0 (for RAPL, a wraparound and a burst of megawatts).
+ */
+export function attributeNumber(text: string | undefined): number | undefined {
+  const trimmed = text?.trim();
+  if (!trimmed) return undefined;
+  const value = Number(trimmed);
+  return Number.isFinite(value) ? value : undefined;
 }

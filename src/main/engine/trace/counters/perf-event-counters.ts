@@ -14,7 +14,7 @@ import type { CounterSeries } from '../../../../shared/report';
 import type { NativeEventStatus, PerfEventBinding } from './perf-event-addon';
 import { openFailureReason, PERF_EVENT_NAMES, planGroups, SOFTWARE_EVENTS, vendorNote, type CpuFacts, type PlannedGroup } from './perf-event-catalog';
 import { scaleInterval, type GroupReading } from './perf-event-scaling';
-import { availableSeries, unavailableSeries, type PolledSource, type Sample } from './series';
+import { availableSeries, unavailableSeries, type Sample, type ThreadReadCounters } from './series';
 
 export const PERF_EVENT_ROUTE = 'perf_event_open' as const;
 const SOURCE = 'perf_event_open (native/perf addon)';
@@ -47,13 +47,15 @@ interface EventState {
   notCountedIntervals: number;
 }
 
-export class PerfEventCounters implements PolledSource {
+export class PerfEventCounters implements ThreadReadCounters {
   private readonly plan: PlannedGroup[];
   private readonly status: NativeEventStatus[][];
   private readonly handle: unknown;
   private readonly rowWidth: number;
   private readonly threads: number;
   private readonly events: EventState[];
+  /** eventIndex[group][e]: where event e of a planned group is in `events`. */
+  private readonly eventIndex: number[][];
   /** Previous cumulative reading per row (rows come in the same order on every read). */
   private readonly previous: (GroupReading | undefined)[] = [];
   private lastMs: number;
@@ -77,6 +79,7 @@ export class PerfEventCounters implements PolledSource {
       const unit = SOFTWARE_EVENTS.find((e) => e.name === name)?.unit ?? 'count';
       return { name, unit, slots, samples: [], minRunningFraction: 1, notCountedIntervals: 0 };
     });
+    this.eventIndex = this.plan.map((group) => group.events.map((e) => this.events.findIndex((state) => state.name === e.name)));
   }
 
   /** Reads every group once; an interval shorter than 0.1 ms (a boundary read right after a tick) is skipped. */
@@ -89,41 +92,55 @@ export class PerfEventCounters implements PolledSource {
       this.readFailure = err instanceof Error ? err.message : String(err);
       return;
     }
-    const sums = new Map<string, number>();
-    const fractions = new Map<string, number>();
-    const notCounted = new Set<string>();
+    this.takeRows(tMs, rows);
+  }
+
+  /** The addon's handle: the sampling thread reads the same groups (read()'s rows) on its ticks. */
+  get nativeHandle(): unknown {
+    return this.closed ? null : this.handle;
+  }
+
+  /** One reading's rows, as read() returns them: from poll(), or as the sampling thread read them. */
+  takeRows(tMs: number, rows: Float64Array): void {
+    if (this.closed || tMs - this.lastMs < 0.1) return;
+    // Per event (this.events' order): the interval's sum over rows, its lowest running fraction,
+    // whether a group holding it was enabled but never counted. Arrays, not maps: this runs
+    // every tick that reads the counters.
+    const sums: (number | undefined)[] = new Array(this.events.length);
+    const fractions: number[] = new Array(this.events.length).fill(1);
+    const notCounted: boolean[] = new Array(this.events.length).fill(false);
     for (let r = 0; r * this.rowWidth < rows.length; r++) {
       const at = r * this.rowWidth;
       const group = rows[at];
+      const eventsOfGroup = this.eventIndex[group];
       const reading: GroupReading = {
         enabledNs: rows[at + 1],
         runningNs: rows[at + 2],
-        values: Array.from(rows.subarray(at + 3, at + 3 + this.plan[group].events.length)),
+        values: Array.from(rows.subarray(at + 3, at + 3 + eventsOfGroup.length)),
       };
       if (!Number.isFinite(reading.enabledNs)) continue; // this read failed: the next delta covers both intervals
       const interval = scaleInterval(this.previous[r], reading);
       this.previous[r] = reading;
-      this.plan[group].events.forEach((event, e) => {
+      for (let e = 0; e < eventsOfGroup.length; e++) {
+        const i = eventsOfGroup[e];
         const value = interval.values[e];
         if (value === null) {
-          if (interval.runningFraction === 0) notCounted.add(event.name);
-          return;
+          if (interval.runningFraction === 0) notCounted[i] = true;
+          continue;
         }
-        sums.set(event.name, (sums.get(event.name) ?? 0) + value);
-        if (interval.runningFraction !== null) {
-          fractions.set(event.name, Math.min(fractions.get(event.name) ?? 1, interval.runningFraction));
-        }
-      });
+        sums[i] = (sums[i] ?? 0) + value;
+        if (interval.runningFraction !== null) fractions[i] = Math.min(fractions[i], interval.runningFraction);
+      }
     }
-    for (const state of this.events) {
-      const sum = sums.get(state.name);
+    this.events.forEach((state, i) => {
+      const sum = sums[i];
       if (sum === undefined) {
-        if (notCounted.has(state.name)) state.notCountedIntervals += 1;
-        continue;
+        if (notCounted[i]) state.notCountedIntervals += 1;
+        return;
       }
       state.samples.push([tMs, state.unit === 'ms' ? sum / NS_PER_MS : sum]);
-      state.minRunningFraction = Math.min(state.minRunningFraction, fractions.get(state.name) ?? 1);
-    }
+      state.minRunningFraction = Math.min(state.minRunningFraction, fractions[i]);
+    });
     this.lastMs = tMs;
   }
 

@@ -15,17 +15,20 @@
  * an idle process here, more on many-core machines). status is still needed for VmHWM,
  * but VmHWM is a high-water mark the kernel keeps, so it need not be read every tick: it is
  * read when RSS has risen above the last mark (the mark is moving), at least every
- * PEAK_READ_INTERVAL_MS otherwise, and once more when sampling stops.
+ * PEAK_READ_INTERVAL_MS otherwise, and once more when sampling stops. The native sampling
+ * thread follows the same rule (it parses those two numbers itself: sampler_thread.cc).
  */
 import { readFileSync } from 'node:fs';
 import { endianness } from 'node:os';
 import type { CounterSeries } from '../../../../shared/report';
-import { errnoCode, KeptFile, nodeCounterFs, type CounterFs } from './kept-file';
-import { availableSeries, unavailableSeries, type PolledSource, type Sample } from './series';
+import { errnoCode, KeptFile, nodeCounterFs, readNow, type CounterFs, type ReadFile } from './kept-file';
+import { availableSeries, unavailableSeries, type Sample, type ThreadFile, type ThreadSampledSource } from './series';
 
 export interface ProcStat {
   /** Field 3: R, S, D, Z, ... */
   state: string;
+  /** Field 9: the kernel's PF_* flags. */
+  flags: number;
   minorFaults: number;
   majorFaults: number;
   utimeTicks: number;
@@ -48,6 +51,7 @@ export function parseProcStat(text: string): ProcStat {
   };
   return {
     state: after[0],
+    flags: field(9),
     minorFaults: field(10),
     majorFaults: field(12),
     utimeTicks: field(14),
@@ -136,13 +140,16 @@ interface PreviousReading {
   majorFaults: number;
 }
 
+/** PF_EXITING (include/linux/sched.h): set when exit starts, before the memory is torn down. */
+const PF_EXITING = 0x4;
+
 /** ESRCH: the kept fd's process was reaped; ENOENT: it was gone before we opened. */
 function isGone(err: unknown): boolean {
   const code = errnoCode(err);
   return code === 'ESRCH' || code === 'ENOENT';
 }
 
-export class ProcCounters implements PolledSource {
+export class ProcCounters implements ThreadSampledSource {
   private readonly statPath: string;
   private readonly statmPath: string;
   private readonly statusPath: string;
@@ -152,6 +159,7 @@ export class ProcCounters implements PolledSource {
   private previous: PreviousReading | null = null;
   private lastPeakReadMs = -Infinity;
   private lastPeakBytes = 0;
+  private lastRssBytes = 0;
   private readonly utilization: Sample[] = [];
   private readonly cpuTime: Sample[] = [];
   private readonly rss: Sample[] = [];
@@ -187,26 +195,55 @@ export class ProcCounters implements PolledSource {
   }
 
   poll(tMs: number): void {
+    // take() reads status after stat and statm, so peakDue sees this reading's RSS.
+    this.take(tMs, (file) => (file === this.files?.status && !this.peakDue(tMs) ? undefined : file.readText()));
+  }
+
+  /** The VmHWM cadence of the JS timer: whenever RSS rose above the last mark, else every PEAK_READ_INTERVAL_MS. */
+  private peakDue(tMs: number): boolean {
+    return this.lastRssBytes > this.lastPeakBytes || tMs - this.lastPeakReadMs >= PEAK_READ_INTERVAL_MS;
+  }
+
+  threadFiles(): ThreadFile[] {
+    if (this.gone || !this.files) return [];
+    return [
+      { file: this.files.stat, minIntervalMs: 0 },
+      { file: this.files.statm, minIntervalMs: 0 },
+      {
+        file: this.files.status,
+        minIntervalMs: PEAK_READ_INTERVAL_MS,
+        readWhenRssAbovePeak: { statm: this.files.statm, pageBytes: this.system.pageBytes },
+      },
+    ];
+  }
+
+  /** One reading: stat and statm make the CPU, RSS and fault samples; status, when read, the peak. */
+  take(tMs: number, read: ReadFile): void {
     if (this.gone || !this.files) return;
-    let stat: ProcStat;
-    let rssBytes: number;
+    let statText: string | undefined;
+    let statmText: string | undefined;
     try {
-      stat = parseProcStat(this.files.stat.readText());
-      rssBytes = parseProcStatmRss(this.files.statm.readText(), this.system.pageBytes);
+      statText = read(this.files.stat);
+      statmText = read(this.files.statm);
     } catch (err) {
       if (!isGone(err)) throw err;
       this.gone = true;
       return;
     }
-    // A zombie (exited, not yet reaped by its parent) has no memory and no further CPU time; a process
-    // whose exit is under way has already released its memory (0 resident pages) before it turns zombie.
-    if (stat.state === 'Z' || stat.state === 'X' || rssBytes === 0) {
+    if (statText === undefined || statmText === undefined) return; // a reading of other sources only
+    const stat = parseProcStat(statText);
+    const rssBytes = parseProcStatmRss(statmText, this.system.pageBytes);
+    // A zombie (exited, not yet reaped by its parent) has no memory and no further CPU time. A process
+    // whose exit is under way (PF_EXITING) is releasing its memory: a reading then would show its RSS
+    // half torn down, so it counts as gone too (as does 0 resident pages, once the memory is released).
+    if (stat.state === 'Z' || stat.state === 'X' || (stat.flags & PF_EXITING) !== 0 || rssBytes === 0) {
       this.gone = true;
       return;
     }
     const cpuTicks = stat.utimeTicks + stat.stimeTicks;
     this.cpuTime.push([tMs, (cpuTicks * 1000) / this.system.clockTicksPerSecond]);
     this.rss.push([tMs, rssBytes]);
+    this.lastRssBytes = rssBytes;
     const previous = this.previous;
     if (previous && tMs > previous.tMs) {
       const cpuMs = ((cpuTicks - previous.cpuTicks) * 1000) / this.system.clockTicksPerSecond;
@@ -215,20 +252,26 @@ export class ProcCounters implements PolledSource {
       this.majorFaults.push([tMs, stat.majorFaults - previous.majorFaults]);
     }
     this.previous = { tMs, cpuTicks, minorFaults: stat.minorFaults, majorFaults: stat.majorFaults };
-    if (rssBytes > this.lastPeakBytes || tMs - this.lastPeakReadMs >= PEAK_READ_INTERVAL_MS) this.readPeak(tMs);
+    this.takePeak(tMs, read);
   }
 
   /** Reads VmHWM now, off its cadence: the sampler calls it when it stops. */
   readPeak(tMs: number): void {
+    this.takePeak(tMs, readNow);
+  }
+
+  private takePeak(tMs: number, read: ReadFile): void {
     if (this.gone || !this.files || tMs === this.lastPeakReadMs) return;
-    let peakBytes: number | null;
+    let text: string | undefined;
     try {
-      peakBytes = parseProcStatusPeakRss(this.files.status.readText());
+      text = read(this.files.status);
     } catch (err) {
       if (!isGone(err)) throw err;
       this.gone = true;
       return;
     }
+    if (text === undefined) return;
+    const peakBytes = parseProcStatusPeakRss(text);
     this.lastPeakReadMs = tMs;
     if (peakBytes === null) return;
     this.lastPeakBytes = peakBytes;

@@ -8,8 +8,8 @@
  * the machine the numbers include it.
  */
 import type { CounterSeries } from '../../../../shared/report';
-import { errnoCode, KeptFile, listDirOrEmpty, nodeCounterFs, readTextOnce, type CounterFs } from './kept-file';
-import { availableSeries, unavailableSeries, type PolledSource, type Sample } from './series';
+import { attributeNumber, errnoCode, KeptFile, listDirOrEmpty, nodeCounterFs, readNow, readTextOnce, type CounterFs, type ReadFile } from './kept-file';
+import { availableSeries, unavailableSeries, type Sample, type ThreadFile, type ThreadSampledSource } from './series';
 
 /** Zone directories: intel-rapl:0 is a package, intel-rapl:0:0 a subzone of it. */
 const ZONE_DIR = /^intel-rapl:\d+(:\d+)*$/;
@@ -47,7 +47,7 @@ interface Zone {
 const RAPL_UNIT = 'W';
 const PACKAGE_ALIAS = 'power.package';
 
-export class RaplCounters implements PolledSource {
+export class RaplCounters implements ThreadSampledSource {
   private readonly zones: Zone[];
   private readonly powercapDir: string;
 
@@ -97,17 +97,28 @@ export class RaplCounters implements PolledSource {
   }
 
   poll(tMs: number): void {
+    this.take(tMs, readNow);
+  }
+
+  /** Every zone's energy counter, every tick: power is the difference over each interval. */
+  threadFiles(): ThreadFile[] {
+    return this.zones.flatMap((zone) => (zone.energy ? [{ file: zone.energy, minIntervalMs: 0 }] : []));
+  }
+
+  take(tMs: number, read: ReadFile): void {
     for (const zone of this.zones) {
       if (!zone.energy) continue;
-      let energyUj: number;
+      let text: string | undefined;
       try {
-        energyUj = Number(zone.energy.readText());
+        text = read(zone.energy);
       } catch {
         // A zone that stops reading mid-run keeps its samples so far rather than failing the job.
         zone.energy.close();
         zone.energy = null;
         continue;
       }
+      const energyUj = attributeNumber(text);
+      if (energyUj === undefined || energyUj < 0) continue;
       const previous = zone.previous;
       if (previous && tMs > previous.tMs) {
         // Without a known range a backwards step cannot be told from a reset: skip it.
