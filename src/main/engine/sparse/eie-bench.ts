@@ -112,6 +112,16 @@ export interface FormatTrial {
   sparseUs: number;
 }
 
+/** Timing of one measurement: untimed warm-up runs, then at least timedRuns runs and minTimeMs. */
+interface BenchTiming {
+  warmupRuns: number;
+  timedRuns: number;
+  minTimeMs: number;
+}
+
+/** Dense and sparse alternate in this many rounds per comparison (measurePair). */
+const PAIRED_ROUNDS = 3;
+
 /** A candidate format's trial: enough runs for a stable median, short next to the measurement itself. */
 const FORMAT_TRIAL_TIMING = { warmupRuns: 3, timedRuns: 15, minTimeMs: 150 };
 
@@ -242,7 +252,7 @@ export async function runEieBench(options: EieBenchOptions): Promise<EieBenchRes
       // EIE's format: 16 shared weights by k-means (Deep Compression's weight sharing).
       const shared = shareWeights(weights, EIE_FORMAT_SHARE_BITS);
       await writeLayer(sharedModelPath, shared.shared);
-      const timeDense = (path: string, batch: number, inputSeed: number) =>
+      const timeDense = (path: string, batch: number, inputSeed: number, t: BenchTiming) =>
         worker.run({
           modelPath: path,
           ep: 'cpu',
@@ -250,14 +260,31 @@ export async function runEieBench(options: EieBenchOptions): Promise<EieBenchRes
           graphOptimizationLevel: 'all',
           inputs: [{ name: 'x', dtype: 'float32', dims: [batch, layer.inFeatures] }],
           seed: inputSeed,
-          ...timing,
+          ...t,
           profiledRuns: 0,
           profileDir: options.workDir,
           returnOutputs: true,
           clockOriginNs: process.hrtime.bigint().toString(),
         });
-      const timeSparse = (path: string, pack: SparseTimingSpec['pack'], batch: number, inputSeed: number) =>
-        sparse.time({ modelPath: path, weightName, pack, threads: options.threads, batch, inputSeed, ...timing, returnOutputs: true });
+      const timeSparse = (path: string, pack: SparseTimingSpec['pack'], batch: number, inputSeed: number, t: BenchTiming) =>
+        sparse.time({ modelPath: path, weightName, pack, threads: options.threads, batch, inputSeed, ...t, returnOutputs: true });
+      /**
+       * ORT dense and a sparse kernel on the same weights, measured in alternating rounds (each a third of
+       * the runs and time) so that slow swings of a shared machine fall on both sides of the ratio.
+       */
+      const measurePair = async (path: string, pack: SparseTimingSpec['pack'], batch: number, inputSeed: number) => {
+        const round = { warmupRuns: timing.warmupRuns, timedRuns: Math.ceil(timing.timedRuns / PAIRED_ROUNDS), minTimeMs: timing.minTimeMs / PAIRED_ROUNDS };
+        const denseRounds = [];
+        const sparseRounds = [];
+        for (let r = 0; r < PAIRED_ROUNDS; r++) {
+          denseRounds.push(await timeDense(path, batch, inputSeed, round));
+          sparseRounds.push(await timeSparse(path, pack, batch, inputSeed, round));
+        }
+        return {
+          dense: { ...denseRounds[0], latenciesMs: denseRounds.flatMap((d) => d.latenciesMs) },
+          sparse: { ...sparseRounds[0], latenciesUs: sparseRounds.flatMap((s) => s.latenciesUs) },
+        };
+      };
       /**
        * The format to measure: with several candidates, each is timed briefly first and the fastest
        * is then measured in full, so the reported time is not the luckiest of several samples.
@@ -275,7 +302,7 @@ export async function runEieBench(options: EieBenchOptions): Promise<EieBenchRes
         return { format: fastest.format, trials };
       };
       /** Both outputs of one comparison, checked to exist and agree in size. */
-      const outputsOf = (dense: Awaited<ReturnType<typeof timeDense>>, sparseOut: Float32Array | undefined, what: string, batch: number) => {
+      const outputsOf = (dense: { outputs?: { data: Float32Array | ArrayLike<number> }[] }, sparseOut: Float32Array | undefined, what: string, batch: number) => {
         const denseOut = dense.outputs?.[0]?.data;
         if (!denseOut || !sparseOut || denseOut.length !== sparseOut.length) {
           throw new EdgescopeError('E_INTERNAL', `${layer.name} batch ${batch}: the dense and ${what} outputs are missing or differ in size`);
@@ -285,21 +312,18 @@ export async function runEieBench(options: EieBenchOptions): Promise<EieBenchRes
       try {
         for (const batch of options.batches) {
           const inputSeed = seed + 1000 + batch;
-          report(`${layer.name} batch ${batch}: onnxruntime dense`);
-          const dense = await timeDense(modelPath, batch, inputSeed);
           const { format, trials } = await chooseFormat(layer.inFeatures, batch, inputSeed);
-          report(`${layer.name} batch ${batch}: sparse ${format}`);
-          const csr = await timeSparse(modelPath, { format }, batch, inputSeed);
+          report(`${layer.name} batch ${batch}: onnxruntime dense and sparse ${format}, alternating`);
+          const { dense, sparse: csr } = await measurePair(modelPath, { format }, batch, inputSeed);
           const { denseOut, sparseOut } = outputsOf(dense, csr.outputs, 'sparse', batch);
           const denseUs = median(dense.latenciesMs) * 1e3;
           const sparseUs = median(csr.latenciesUs);
           const denseBytes = 4 * layer.inFeatures * layer.outFeatures;
           const activationBytes = 4 * batch * (layer.inFeatures + layer.outFeatures);
 
-          report(`${layer.name} batch ${batch}: onnxruntime dense on the weight-shared matrix`);
-          const sharedDense = await timeDense(sharedModelPath, batch, inputSeed);
-          report(`${layer.name} batch ${batch}: sparse eie`);
-          const eie = await timeSparse(sharedModelPath, { format: 'eie', indexBits: EIE_FORMAT_INDEX_BITS, codebook: shared.centroids }, batch, inputSeed);
+          report(`${layer.name} batch ${batch}: onnxruntime dense on the weight-shared matrix and sparse eie, alternating`);
+          const eiePack = { format: 'eie' as const, indexBits: EIE_FORMAT_INDEX_BITS, codebook: shared.centroids };
+          const { dense: sharedDense, sparse: eie } = await measurePair(sharedModelPath, eiePack, batch, inputSeed);
           const eieOutputs = outputsOf(sharedDense, eie.outputs, 'eie', batch);
           if (!eie.eie) throw new EdgescopeError('E_INTERNAL', `${layer.name}: the eie timing returned no layout`);
           const sharedDenseUs = median(sharedDense.latenciesMs) * 1e3;
