@@ -56,10 +56,13 @@ describe.skipIf(!onLinux)('the sampler\'s perf route', () => {
     for (const markMs of marks) expect(times.some((t) => Math.abs(t - markMs) < 5)).toBe(true);
     for (let i = 1; i < times.length; i++) expect(times[i]).toBeGreaterThan(times[i - 1]);
     // The addon's CPU time since it opened = the child's own total minus what /proc had counted
-    // at the first sample (10 ms ticks; the child runs on briefly after measuring itself).
+    // at the first sample, give or take /proc's 10 ms ticks, plus the child's exit after it
+    // measured itself, which only perf sees: 11-20 ms on a quiet machine, 33 ms seen under CI load.
     const perfMs = taskClock.samples!.reduce((sum, [, v]) => sum + v, 0);
     const cpuAtOpenMs = s['cpu.time'].samples![0][1];
-    expect(Math.abs(perfMs - (Number(childCpuMs) - cpuAtOpenMs))).toBeLessThan(30);
+    const ownMeasureMs = Number(childCpuMs) - cpuAtOpenMs;
+    expect(perfMs).toBeGreaterThan(ownMeasureMs - 20);
+    expect(perfMs).toBeLessThan(ownMeasureMs + 80);
 
     expect(s['perf.cycles'].route).toBe('perf_event_open');
     if (!s['perf.cycles'].available) expect(s['perf.cycles'].reason).toMatch(/^perf_event_open: /);
