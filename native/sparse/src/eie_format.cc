@@ -8,6 +8,7 @@
 #include <type_traits>
 #include <unordered_map>
 
+#include "product_common.h"
 #include "thread_pool.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -26,15 +27,7 @@ namespace {
 constexpr size_t kStreamPadding = 64;
 // The AVX2 lookup of a codebook of up to 16 values reads two 8-float registers.
 constexpr size_t kMinCodebookStorage = 16;
-constexpr size_t kLanes = 8;
-// Batch columns per SpMM tile, as the CSR kernels: up to eight 8-float accumulators.
-constexpr size_t kMaxTile = 64;
-constexpr size_t kTransposeBlock = 64;
-constexpr size_t kChunksPerThread = 8;
-
-size_t ceilDiv(size_t n, size_t d) { return (n + d - 1) / d; }
-
-float biasAt(const float* bias, size_t r) { return bias ? bias[r] : 0.0f; }
+using namespace product;
 
 // The gap-code fields of one matrix.
 struct Gaps {
@@ -108,18 +101,6 @@ void spmvScalar(const EieMatrix& m, const float* x, const float* bias, float* ou
 
 // Tile arguments: xt holds the tile's activations transposed (column c's lanes at
 // xt[c * stride]), lanes [0, tb) are batch rows b0 .. b0 + tb - 1.
-struct Tile {
-  const float* xt;
-  size_t stride;
-  size_t tb;
-  size_t b0;
-};
-
-void storeRow(const float* acc, const Tile& t, size_t rows, size_t r, const float* bias, float* out) {
-  const float b = biasAt(bias, r);
-  for (size_t l = 0; l < t.tb; ++l) out[(t.b0 + l) * rows + r] = acc[l] + b;
-}
-
 // Batch > 1: an entry is decoded once per tile and multiplied into every batch lane.
 template <unsigned kWidth>
 void spmmScalar(const EieMatrix& m, const Tile& t, const float* bias, float* out, size_t r0, size_t r1) {
@@ -362,36 +343,16 @@ ES_EIE_AVX2 void spmmAvx2(const EieMatrix& m, const Tile& t, const float* bias, 
   }
 }
 
-// Calls f with std::integral_constant<int, NV> for NV in [1, 8].
-template <typename F>
-void withVectorCount(size_t nv, F&& f) {
-  switch (nv) {
-    case 1: f(std::integral_constant<int, 1>{}); break;
-    case 2: f(std::integral_constant<int, 2>{}); break;
-    case 3: f(std::integral_constant<int, 3>{}); break;
-    case 4: f(std::integral_constant<int, 4>{}); break;
-    case 5: f(std::integral_constant<int, 5>{}); break;
-    case 6: f(std::integral_constant<int, 6>{}); break;
-    case 7: f(std::integral_constant<int, 7>{}); break;
-    default: f(std::integral_constant<int, 8>{}); break;
-  }
-}
-
 #endif  // EDGESCOPE_EIE_AVX2
 
 // ---------------------------------------------------------------------------------------------
 // One thread's share of a product.
 
-#ifdef EDGESCOPE_EIE_AVX2
-// Every x86 level above scalar (AVX2, AVX-512) has AVX2+FMA: these kernels use AVX2 only.
-bool usesAvx2(Simd simd) { return simd != Simd::Scalar && simd != Simd::Neon; }
-#endif
-
 void spmv(const EieMatrix& m, const float* x, const float* bias, float* out, size_t r0, size_t r1, Simd simd) {
   withEntryWidth(m.entryBits(), [&](auto w) {
     constexpr unsigned kWidth = decltype(w)::value;
 #ifdef EDGESCOPE_EIE_AVX2
-    if (usesAvx2(simd)) {
+    if (hasAvx2(simd)) {
       if (m.indexBits == 4 && m.codeBits == 4) spmvAvx2Nibbles(m, x, bias, out, r0, r1);
       else if (m.codeBits <= 4) spmvAvx2<kWidth, true>(m, x, bias, out, r0, r1);
       else spmvAvx2<kWidth, false>(m, x, bias, out, r0, r1);
@@ -407,7 +368,7 @@ void spmm(const EieMatrix& m, const Tile& t, const float* bias, float* out, size
   withEntryWidth(m.entryBits(), [&](auto w) {
     constexpr unsigned kWidth = decltype(w)::value;
 #ifdef EDGESCOPE_EIE_AVX2
-    if (usesAvx2(simd)) {
+    if (hasAvx2(simd)) {
       // A row holds at most cols nonzeros.
       std::vector<uint32_t> cols(m.cols);
       std::vector<float> weights(m.cols);
@@ -440,11 +401,6 @@ std::vector<size_t> balanceRows(const EieMatrix& m, size_t parts) {
     bounds[t] = lo;
   }
   return bounds;
-}
-
-uint32_t checkedCount(size_t n) {
-  if (n > UINT32_MAX) throw std::invalid_argument("too many entries for 32-bit row pointers");
-  return static_cast<uint32_t>(n);
 }
 
 }  // namespace
@@ -485,7 +441,7 @@ EieMatrix packEie(const float* dense, size_t rows, size_t cols, unsigned indexBi
   m.rowPtr.resize(rows + 1);
   size_t entries = 0;
   for (size_t r = 0; r < rows; ++r) {
-    m.rowPtr[r] = checkedCount(entries);
+    m.rowPtr[r] = checkedCount(entries, "entries");
     ptrdiff_t previous = -1;
     const float* row = dense + r * cols;
     for (size_t c = 0; c < cols; ++c) {
@@ -497,7 +453,7 @@ EieMatrix packEie(const float* dense, size_t rows, size_t cols, unsigned indexBi
       previous = static_cast<ptrdiff_t>(c);
     }
   }
-  m.rowPtr[rows] = checkedCount(entries);
+  m.rowPtr[rows] = checkedCount(entries, "entries");
 
   // Pass 2: the entries.
   const unsigned width = m.entryBits();
@@ -525,7 +481,7 @@ EieMatrix packEie(const float* dense, size_t rows, size_t cols, unsigned indexBi
 }
 
 void multiplyEie(const EieMatrix& m, const float* x, size_t batch, float* out, const float* bias, int threads, Simd simd) {
-  const size_t chunks = threads <= 1 ? 1 : std::max<size_t>(1, std::min(m.rows, kChunksPerThread * static_cast<size_t>(threads)));
+  const size_t chunks = chunkCount(m.rows, threads);
   const std::vector<size_t> bounds = balanceRows(m, chunks);
   ThreadPool& pool = ThreadPool::instance();
 
@@ -534,24 +490,10 @@ void multiplyEie(const EieMatrix& m, const float* x, size_t batch, float* out, c
     return;
   }
 
-  // Transpose x into tiles of up to kMaxTile batch lanes, padded to whole vectors with zeros:
-  // xt[tile][c][lane]. Threads take column blocks.
-  const size_t stride = std::min(kMaxTile, ceilDiv(batch, kLanes) * kLanes);
-  const size_t tiles = ceilDiv(batch, kMaxTile);
-  const size_t tileFloats = m.cols * stride;
-  std::vector<float> xt(tiles * tileFloats, 0.0f);
-  pool.run(threads, ceilDiv(m.cols, kTransposeBlock), [&](size_t cb) {
-    const size_t c0 = cb * kTransposeBlock, c1 = std::min(m.cols, c0 + kTransposeBlock);
-    for (size_t b = 0; b < batch; ++b) {
-      float* dst = xt.data() + (b / kMaxTile) * tileFloats + b % kMaxTile;
-      const float* src = x + b * m.cols;
-      for (size_t c = c0; c < c1; ++c) dst[c * stride] = src[c];
-    }
-  });
-
+  const BatchTiles tiles(x, batch, m.cols, m.cols, threads);
   pool.run(threads, chunks, [&](size_t chunk) {
-    for (size_t tile = 0; tile < tiles; ++tile) {
-      const Tile t{xt.data() + tile * tileFloats, stride, std::min(kMaxTile, batch - tile * kMaxTile), tile * kMaxTile};
+    for (size_t tile = 0; tile < tiles.count(); ++tile) {
+      const Tile t = tiles[tile];
       spmm(m, t, bias, out, bounds[chunk], bounds[chunk + 1], simd);
     }
   });

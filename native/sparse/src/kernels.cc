@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <type_traits>
 
+#include "product_common.h"
 #include "thread_pool.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -26,31 +27,9 @@ namespace edgescope {
 
 namespace {
 
-// Batch columns per SpMM tile: each weight is loaded once per tile. 64 lanes are eight
-// 8-float AVX2 accumulators, which fit the 16 ymm registers with room for operands. A
-// narrower tile halves the transposed activations' cache footprint (cols x tile x 4 bytes)
-// at the cost of reading the weights twice; EDGESCOPE_TILE (a binding.gyp define) sets it.
-#ifndef EDGESCOPE_TILE
-#define EDGESCOPE_TILE 64
-#endif
-constexpr size_t kMaxTile = EDGESCOPE_TILE;
-static_assert(kMaxTile % 8 == 0 && kMaxTile >= 8 && kMaxTile <= 64, "EDGESCOPE_TILE must be 8, 16, ..., 64");
-constexpr size_t kLanes = 8;
-// Columns transposed together (keeps the transposed block in L1).
-constexpr size_t kTransposeBlock = 64;
+using namespace product;
+
 constexpr size_t kMaxBlockSide = 16;
-
-size_t ceilDiv(size_t n, size_t d) { return (n + d - 1) / d; }
-
-uint32_t checkedCount(size_t n, const char* what) {
-  if (n > UINT32_MAX) throw std::invalid_argument(std::string("too many ") + what + " for 32-bit row pointers");
-  return static_cast<uint32_t>(n);
-}
-
-float biasAt(const float* bias, size_t r) { return bias ? bias[r] : 0.0f; }
-
-// AVX-512 CPUs run the AVX2 kernels too.
-bool hasAvx2(Simd simd) { return simd == Simd::Avx2 || simd == Simd::Avx512; }
 
 // ---------------------------------------------------------------------------------------------
 // Scalar kernels (any CPU). SpMM inner loops run over contiguous lanes, which compilers
@@ -103,20 +82,6 @@ void spmvBsrScalar(const PackedMatrix& m, const float* x, const float* bias, flo
     }
     for (size_t rr = 0; rr < R && br * R + rr < m.rows; ++rr) out[br * R + rr] = biasAt(bias, br * R + rr) + acc[rr];
   }
-}
-
-// Tile arguments: xt holds the tile's activations transposed (column c's lanes at
-// xt[c * stride]), lanes [0, tb) are batch rows b0 .. b0 + tb - 1.
-struct Tile {
-  const float* xt;
-  size_t stride;
-  size_t tb;
-  size_t b0;
-};
-
-void storeRow(const float* acc, const Tile& t, size_t rows, size_t r, const float* bias, float* out) {
-  const float b = biasAt(bias, r);
-  for (size_t l = 0; l < t.tb; ++l) out[(t.b0 + l) * rows + r] = acc[l] + b;
 }
 
 template <typename Idx>
@@ -419,21 +384,6 @@ ES_AVX512 void spmvSellAvx512(const PackedMatrix& m, const float* x, const float
   }
 }
 
-// Calls f with std::integral_constant<int, NV> for NV in [1, 8].
-template <typename F>
-void withVectorCount(size_t nv, F&& f) {
-  switch (nv) {
-    case 1: f(std::integral_constant<int, 1>{}); break;
-    case 2: f(std::integral_constant<int, 2>{}); break;
-    case 3: f(std::integral_constant<int, 3>{}); break;
-    case 4: f(std::integral_constant<int, 4>{}); break;
-    case 5: f(std::integral_constant<int, 5>{}); break;
-    case 6: f(std::integral_constant<int, 6>{}); break;
-    case 7: f(std::integral_constant<int, 7>{}); break;
-    default: f(std::integral_constant<int, 8>{}); break;
-  }
-}
-
 #endif  // EDGESCOPE_AVX2
 
 // ---------------------------------------------------------------------------------------------
@@ -731,12 +681,8 @@ const char* simdName(Simd simd) {
   }
 }
 
-// Row chunks per thread: enough for a thread that starts late to find work left, few
-// enough that taking a chunk (one atomic increment) costs nothing.
-constexpr size_t kChunksPerThread = 8;
-
 void multiply(const PackedMatrix& m, const float* x, size_t batch, float* out, const float* bias, int threads, Simd simd) {
-  const size_t chunks = threads <= 1 ? 1 : std::max<size_t>(1, std::min(m.pointerRows(), kChunksPerThread * static_cast<size_t>(threads)));
+  const size_t chunks = chunkCount(m.pointerRows(), threads);
   const std::vector<size_t> bounds = balanceRows(m, chunks);
   ThreadPool& pool = ThreadPool::instance();
   const size_t colsRead = paddedCols(m);
@@ -762,26 +708,11 @@ void multiply(const PackedMatrix& m, const float* x, size_t batch, float* out, c
     return;
   }
 
-  // Transpose x into tiles of up to kMaxTile batch lanes, padded to whole vectors with
-  // zeros: xt[tile][c][lane]. Threads take column blocks.
-  const size_t stride = std::min(kMaxTile, ceilDiv(batch, kLanes) * kLanes);
-  const size_t tiles = ceilDiv(batch, kMaxTile);
-  const size_t tileFloats = colsRead * stride;
-  std::vector<float> xt(tiles * tileFloats, 0.0f);
-  const size_t colBlocks = ceilDiv(m.cols, kTransposeBlock);
-  pool.run(threads, colBlocks, [&](size_t cb) {
-    const size_t c0 = cb * kTransposeBlock, c1 = std::min(m.cols, c0 + kTransposeBlock);
-    for (size_t b = 0; b < batch; ++b) {
-      float* dst = xt.data() + (b / kMaxTile) * tileFloats + b % kMaxTile;
-      const float* src = x + b * m.cols;
-      for (size_t c = c0; c < c1; ++c) dst[c * stride] = src[c];
-    }
-  });
-
+  const BatchTiles tiles(x, batch, m.cols, colsRead, threads);
   pool.run(threads, chunks, [&](size_t chunk) {
     const size_t r0 = bounds[chunk], r1 = bounds[chunk + 1];
-    for (size_t tile = 0; tile < tiles; ++tile) {
-      const Tile tl{xt.data() + tile * tileFloats, stride, std::min(kMaxTile, batch - tile * kMaxTile), tile * kMaxTile};
+    for (size_t tile = 0; tile < tiles.count(); ++tile) {
+      const Tile tl = tiles[tile];
       switch (m.format) {
         case Format::Csr32: spmmCsr(m, m.colIdx32.data(), tl, bias, out, r0, r1, simd); break;
         case Format::Csr16: spmmCsr(m, m.colIdx16.data(), tl, bias, out, r0, r1, simd); break;
