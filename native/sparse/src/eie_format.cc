@@ -386,21 +386,7 @@ void spmm(const EieMatrix& m, const Tile& t, const float* bias, float* out, size
 std::vector<size_t> balanceRows(const EieMatrix& m, size_t parts) {
   const size_t n = m.rows;
   constexpr double kPerRow = 4;
-  auto cost = [&](size_t r) { return static_cast<double>(m.rowPtr[r]) + static_cast<double>(r) * kPerRow; };
-  const double total = cost(n);
-  std::vector<size_t> bounds(parts + 1, n);
-  bounds[0] = 0;
-  for (size_t t = 1; t < parts; ++t) {
-    const double target = total * static_cast<double>(t) / static_cast<double>(parts);
-    size_t lo = bounds[t - 1], hi = n;  // first r in [lo, hi] with cost(r) >= target
-    while (lo < hi) {
-      const size_t mid = lo + (hi - lo) / 2;
-      if (cost(mid) < target) lo = mid + 1;
-      else hi = mid;
-    }
-    bounds[t] = lo;
-  }
-  return bounds;
+  return splitByCost(n, parts, [&](size_t r) { return static_cast<double>(m.rowPtr[r]) + static_cast<double>(r) * kPerRow; });
 }
 
 }  // namespace

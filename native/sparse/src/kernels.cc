@@ -495,20 +495,7 @@ std::vector<size_t> balanceRows(const PackedMatrix& m, size_t parts) {
     for (size_t p = 0; p < m.panels; ++p) entries += static_cast<double>(m.panelPtr(p)[r] - m.panelPtr(p)[0]);
     return entries * perEntry + static_cast<double>(r) * perRow * m.panels;
   };
-  const double total = cost(n);
-  std::vector<size_t> bounds(parts + 1, n);
-  bounds[0] = 0;
-  for (size_t t = 1; t < parts; ++t) {
-    const double target = total * static_cast<double>(t) / static_cast<double>(parts);
-    size_t lo = bounds[t - 1], hi = n;  // first r in [lo, hi] with cost(r) >= target
-    while (lo < hi) {
-      const size_t mid = lo + (hi - lo) / 2;
-      if (cost(mid) < target) lo = mid + 1;
-      else hi = mid;
-    }
-    bounds[t] = lo;
-  }
-  return bounds;
+  return splitByCost(n, parts, cost);
 }
 
 // Columns the kernels may read: BSR reads whole blocks, so ragged edges read zero padding.

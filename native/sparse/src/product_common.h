@@ -50,6 +50,26 @@ inline size_t chunkCount(size_t pointerRows, int threads) {
   return threads <= 1 ? 1 : std::max<size_t>(1, std::min(pointerRows, kChunksPerThread * static_cast<size_t>(threads)));
 }
 
+// Splits rows [0, n) into `parts` contiguous ranges of about equal work, given the cost of
+// rows [0, r) (non-decreasing in r): bounds[t] .. bounds[t + 1] is part t.
+template <typename Cost>
+std::vector<size_t> splitByCost(size_t n, size_t parts, Cost cost) {
+  const double total = cost(n);
+  std::vector<size_t> bounds(parts + 1, n);
+  bounds[0] = 0;
+  for (size_t t = 1; t < parts; ++t) {
+    const double target = total * static_cast<double>(t) / static_cast<double>(parts);
+    size_t lo = bounds[t - 1], hi = n;  // first r in [lo, hi] with cost(r) >= target
+    while (lo < hi) {
+      const size_t mid = lo + (hi - lo) / 2;
+      if (cost(mid) < target) lo = mid + 1;
+      else hi = mid;
+    }
+    bounds[t] = lo;
+  }
+  return bounds;
+}
+
 // Tile arguments: xt holds the tile's activations transposed (column c's lanes at
 // xt[c * stride]), lanes [0, tb) are batch rows b0 .. b0 + tb - 1.
 struct Tile {
