@@ -10,15 +10,9 @@ import { storageReport } from '../../../src/main/engine/compress/storage/report'
 import { shareWeights } from '../../../src/main/engine/compress/weight-sharing';
 import { buildModel, floatTensor, node, valueInfo } from '../../../src/main/engine/model/graph-builder';
 import { eieFormatStorage, sharedCodebook } from '../../../src/main/engine/sparse/eie-format';
-import { loadSparseKernels } from '../../../src/main/engine/sparse/native';
-import type { EieIndexBits, SparseKernels } from '../../../src/main/engine/sparse/types';
+import type { EieIndexBits } from '../../../src/main/engine/sparse/types';
 import { SeededRandom } from '../../../src/shared/random';
-
-function kernels(): SparseKernels {
-  const status = loadSparseKernels();
-  if (!status.available) throw new Error(status.reason);
-  return status.kernels;
-}
+import { expectMatchesReference, randomVector, reference, sparseKernels } from './kernel-reference';
 
 interface SharedCase {
   label: string;
@@ -37,31 +31,6 @@ function sharedCase(label: string, rows: number, cols: number, density: number, 
   for (const r of emptyRows) w.fill(0, r * cols, (r + 1) * cols);
   const shared = shareWeights(w, bits);
   return { label, rows, cols, dense: shared.shared, codebook: shared.centroids };
-}
-
-function randomVector(n: number, seed: number): Float32Array {
-  const rng = new SeededRandom(seed);
-  return Float32Array.from({ length: n }, () => rng.uniform(-1, 1));
-}
-
-/** out[b, r] = bias[r] + sum_c A[r, c] x[b, c] in float64 on the decoded matrix, with the sum of |terms|. */
-function reference(c: SharedCase, x: Float32Array, batch: number, bias?: Float32Array): { value: Float64Array; scale: Float64Array } {
-  const value = new Float64Array(batch * c.rows);
-  const scale = new Float64Array(batch * c.rows);
-  for (let b = 0; b < batch; b++) {
-    for (let r = 0; r < c.rows; r++) {
-      let s = bias ? bias[r] : 0;
-      let a = Math.abs(s);
-      for (let k = 0; k < c.cols; k++) {
-        const t = c.dense[r * c.cols + k] * x[b * c.cols + k];
-        s += t;
-        a += Math.abs(t);
-      }
-      value[b * c.rows + r] = s;
-      scale[b * c.rows + r] = a;
-    }
-  }
-  return { value, scale };
 }
 
 /** One nonzero per row at the last column: long runs of padding entries (more than 8 in a row at 4 bits). */
@@ -87,7 +56,7 @@ const INDEX_BITS: EieIndexBits[] = [4, 8];
 
 describe("native 'eie' format", () => {
   it('computes a hand-checked product with padding entries and an empty row', () => {
-    const k = kernels();
+    const k = sparseKernels();
     // Row 0: 2 at column 0, 0.5 at column 20, 3 at column 39; row 1 empty; row 2: -1 at column 16.
     const codebook = Float32Array.from([-1, 0.5, 2, 3]);
     const a = new Float32Array(3 * 40);
@@ -114,38 +83,16 @@ describe("native 'eie' format", () => {
   for (const c of CASES) {
     for (const indexBits of INDEX_BITS) {
       it(`matches the float64 reference on the decoded matrix: ${c.label}, ${indexBits}-bit indices`, () => {
-        const k = kernels();
+        const k = sparseKernels();
         const m = k.pack(c.dense, c.rows, c.cols, { format: 'eie', indexBits, codebook: c.codebook });
         expect(m.format).toBe('eie');
-        for (const batch of [1, 3, 64, 70]) {
-          const x = randomVector(batch * c.cols, 100 + batch);
-          const bias = batch !== 64 ? randomVector(c.rows, 7) : undefined;
-          const want = reference(c, x, batch, bias);
-          let first: Float32Array | undefined;
-          for (const threads of [1, 2]) {
-            for (const simd of ['auto', 'scalar'] as const) {
-              const out = new Float32Array(batch * c.rows).fill(Number.NaN);
-              k.multiply(m, x, batch, out, { threads, bias, simd });
-              for (let i = 0; i < out.length; i++) {
-                const tolerance = 1e-5 * (1 + want.scale[i]);
-                if (!(Math.abs(out[i] - want.value[i]) <= tolerance)) {
-                  throw new Error(`batch ${batch}, ${threads} threads, ${simd}: out[${i}] = ${out[i]}, want ${want.value[i]}`);
-                }
-              }
-              // A row is computed whole by one thread: the thread count cannot change a bit.
-              if (simd === 'auto') {
-                if (first) expect(out).toEqual(first);
-                else first = out;
-              }
-            }
-          }
-        }
+        expectMatchesReference(k, m, c, (batch) => batch !== 64);
       });
     }
   }
 
   it('counts entries and bytes as relativeIndex does per row: entries x (b + s) / 8 + 4 x 2^s + 4 (rows + 1)', () => {
-    const k = kernels();
+    const k = sparseKernels();
     for (const c of CASES) {
       for (const indexBits of INDEX_BITS) {
         const m = k.pack(c.dense, c.rows, c.cols, { format: 'eie', indexBits, codebook: c.codebook });
@@ -183,7 +130,7 @@ describe("native 'eie' format", () => {
       const layer = storageReport(proto, { indexBits: 4, shareBits: 4 }).layers[0];
       expect([layer.rows, layer.cols]).toEqual([rows, cols]);
       const shared = shareWeights(w, 4);
-      const m = kernels().pack(shared.shared, rows, cols, { format: 'eie', indexBits: 4, codebook: shared.centroids });
+      const m = sparseKernels().pack(shared.shared, rows, cols, { format: 'eie', indexBits: 4, codebook: shared.centroids });
       const label = `${rows}x${cols}`;
       // Restarting the gap sequence at each row never needs more padding than one sequence over the
       // flattened matrix; the row pointers are the only other difference.
@@ -194,7 +141,7 @@ describe("native 'eie' format", () => {
   });
 
   it("keeps inf and NaN activations at padding entries' columns and past a row's end out of the sums", () => {
-    const k = kernels();
+    const k = sparseKernels();
     // Row 0: nonzeros at columns 0 and 20 (a padding entry lands on column 15); row 1: column 3.
     const codebook = Float32Array.from([1, 2]);
     const a = new Float32Array(2 * 24);
@@ -214,7 +161,7 @@ describe("native 'eie' format", () => {
   });
 
   it("takes an already weight-shared matrix's codebook from its distinct values", () => {
-    const k = kernels();
+    const k = sparseKernels();
     // k-means with 32 centroids: at most 32 distinct nonzeros, padded with zeros to a power of two.
     const c = sharedCase('40x70 at 20%, 32 centroids', 40, 70, 0.2, 5, 12);
     const codebook = sharedCodebook(c.dense)!;
@@ -235,7 +182,7 @@ describe("native 'eie' format", () => {
   });
 
   it('refuses bad eie calls with one clear line', () => {
-    const k = kernels();
+    const k = sparseKernels();
     const a = Float32Array.from([1, 0, 2, 0]);
     const codebook = Float32Array.from([1, 2]);
     expect(() => k.pack(a, 2, 2, { format: 'eie' })).toThrow(/^eie needs codebook: a Float32Array of shared weights/);

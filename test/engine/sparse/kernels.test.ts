@@ -7,21 +7,9 @@
 import { describe, expect, it } from 'vitest';
 import { csrBytes, countNonzeros } from '../../../src/main/engine/compress/storage/formats';
 import { loadSparseKernels } from '../../../src/main/engine/sparse/native';
-import type { PackOptions, SparseKernels } from '../../../src/main/engine/sparse/types';
+import type { PackOptions } from '../../../src/main/engine/sparse/types';
 import { SeededRandom } from '../../../src/shared/random';
-
-function kernels(): SparseKernels {
-  const status = loadSparseKernels();
-  if (!status.available) throw new Error(status.reason);
-  return status.kernels;
-}
-
-interface Case {
-  label: string;
-  rows: number;
-  cols: number;
-  dense: Float32Array;
-}
+import { expectMatchesReference, randomVector, reference, sparseKernels, type DenseCase as Case } from './kernel-reference';
 
 /** Seeded matrix with the given density; `emptyRows` are forced to zero. */
 function randomMatrix(label: string, rows: number, cols: number, density: number, seed: number, emptyRows: number[] = []): Case {
@@ -30,31 +18,6 @@ function randomMatrix(label: string, rows: number, cols: number, density: number
   for (let i = 0; i < dense.length; i++) if (rng.next() < density) dense[i] = rng.uniform(-1, 1);
   for (const r of emptyRows) dense.fill(0, r * cols, (r + 1) * cols);
   return { label, rows, cols, dense };
-}
-
-function randomVector(n: number, seed: number): Float32Array {
-  const rng = new SeededRandom(seed);
-  return Float32Array.from({ length: n }, () => rng.uniform(-1, 1));
-}
-
-/** out[b, r] = bias[r] + sum_c A[r, c] x[b, c] in float64, with the sum of |terms| for the tolerance. */
-function reference(c: Case, x: Float32Array, batch: number, bias?: Float32Array): { value: Float64Array; scale: Float64Array } {
-  const value = new Float64Array(batch * c.rows);
-  const scale = new Float64Array(batch * c.rows);
-  for (let b = 0; b < batch; b++) {
-    for (let r = 0; r < c.rows; r++) {
-      let s = bias ? bias[r] : 0;
-      let a = Math.abs(s);
-      for (let k = 0; k < c.cols; k++) {
-        const t = c.dense[r * c.cols + k] * x[b * c.cols + k];
-        s += t;
-        a += Math.abs(t);
-      }
-      value[b * c.rows + r] = s;
-      scale[b * c.rows + r] = a;
-    }
-  }
-  return { value, scale };
 }
 
 const CASES: Case[] = [
@@ -88,7 +51,7 @@ describe('sparse kernels', () => {
   });
 
   it('compute a hand-checked product', () => {
-    const k = kernels();
+    const k = sparseKernels();
     // [[1, 0, 2], [0, 0, 0], [0, 3, 0]] x [1, 2, 3] = [7, 0, 6]; + bias [0.5, 1, -1].
     const a = Float32Array.from([1, 0, 2, 0, 0, 0, 0, 3, 0]);
     for (const options of FORMATS) {
@@ -102,39 +65,17 @@ describe('sparse kernels', () => {
   for (const c of CASES) {
     for (const options of FORMATS) {
       it(`match the reference: ${c.label}, ${formatLabel(options)}`, () => {
-        const k = kernels();
+        const k = sparseKernels();
         const m = k.pack(c.dense, c.rows, c.cols, options);
         expect(m.rows).toBe(c.rows);
         expect(m.cols).toBe(c.cols);
-        for (const batch of [1, 3, 64, 70]) {
-          const x = randomVector(batch * c.cols, 100 + batch);
-          const bias = batch === 3 ? randomVector(c.rows, 7) : undefined;
-          const want = reference(c, x, batch, bias);
-          let first: Float32Array | undefined;
-          for (const threads of [1, 2]) {
-            for (const simd of ['auto', 'scalar'] as const) {
-              const out = new Float32Array(batch * c.rows).fill(Number.NaN);
-              k.multiply(m, x, batch, out, { threads, bias, simd });
-              for (let i = 0; i < out.length; i++) {
-                const tolerance = 1e-5 * (1 + want.scale[i]);
-                if (!(Math.abs(out[i] - want.value[i]) <= tolerance)) {
-                  throw new Error(`batch ${batch}, ${threads} threads, ${simd}: out[${i}] = ${out[i]}, want ${want.value[i]}`);
-                }
-              }
-              // A row is always computed whole by one thread: the thread count cannot change a bit.
-              if (simd === 'auto') {
-                if (first) expect(out).toEqual(first);
-                else first = out;
-              }
-            }
-          }
-        }
+        expectMatchesReference(k, m, c, (batch) => batch === 3);
       });
     }
   }
 
   it('split rows over more threads than rows and still cover every row', () => {
-    const k = kernels();
+    const k = sparseKernels();
     const c = randomMatrix('3x40', 3, 40, 0.5, 8);
     const m = k.pack(c.dense, c.rows, c.cols, { format: 'csr32' });
     const x = randomVector(64 * 40, 9);
@@ -147,7 +88,7 @@ describe('sparse kernels', () => {
   });
 
   it("keep one row's inf or NaN activations out of another row's sum", () => {
-    const k = kernels();
+    const k = sparseKernels();
     // Row 0 has 3 nonzeros (a vector tail that reads on into row 1's column 9); row 1 has one.
     // CSR only: BSR multiplies a block's explicit zeros, as a dense product does (0 * inf = NaN).
     const a = new Float32Array(2 * 10);
@@ -182,7 +123,7 @@ describe('sparse kernels', () => {
   });
 
   it('count bytes as the storage formulas do (csr32 = 8 nnz + 4 (rows + 1), csr16 = 6 nnz + 4 (rows + 1); per column panel beyond 6144 columns)', () => {
-    const k = kernels();
+    const k = sparseKernels();
     for (const c of CASES) {
       const nnz = countNonzeros(c.dense);
       const csr32 = k.pack(c.dense, c.rows, c.cols, { format: 'csr32' });
@@ -200,7 +141,7 @@ describe('sparse kernels', () => {
   });
 
   it('count SELL bytes with its padding: 5 per stored lane (value + offset) + 4 per segment + 8 (slices + 1)', () => {
-    const k = kernels();
+    const k = sparseKernels();
     for (const c of CASES) {
       let steps = 0;
       let segments = 0;
@@ -222,7 +163,7 @@ describe('sparse kernels', () => {
   });
 
   it('count BSR bytes as whole blocks: 4 R C per block + 4 per block index + 4 (block rows + 1)', () => {
-    const k = kernels();
+    const k = sparseKernels();
     const c = CASES[0]; // 37x53
     for (const [R, C] of [[1, 4], [4, 4], [3, 5]] as const) {
       let blocks = 0;
@@ -243,7 +184,7 @@ describe('sparse kernels', () => {
   });
 
   it('address column 65535 with 16-bit indices, and refuse csr16 beyond 65536 columns', () => {
-    const k = kernels();
+    const k = sparseKernels();
     const wide = new Float32Array(65536);
     wide[65535] = 2;
     wide[0] = 1;
@@ -261,7 +202,7 @@ describe('sparse kernels', () => {
   });
 
   it('reject bad arguments with one clear line', () => {
-    const k = kernels();
+    const k = sparseKernels();
     const m = k.pack(new Float32Array(6).fill(1), 2, 3, { format: 'csr32' });
     const expectBad = (f: () => unknown, message: RegExp) => {
       try {
