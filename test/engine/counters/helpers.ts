@@ -1,6 +1,8 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { nodeCounterFs, type CounterFs } from '../../../src/main/engine/trace/counters/kept-file';
+import type { CounterSeries } from '../../../src/shared/report';
 
 export const FIXTURES = join(__dirname, '../../fixtures/counters');
 
@@ -122,5 +124,30 @@ export async function waitFor(condition: () => boolean, timeoutMs = 5000): Promi
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await sleep(5);
+  }
+}
+
+/** A sampler's series by name. */
+export function seriesByName(series: CounterSeries[]): Record<string, CounterSeries> {
+  return Object.fromEntries(series.map((s) => [s.name, s]));
+}
+
+/** Processes a test observes, killed by killAll() (call it in afterEach) so none outlives its test. */
+export class ObservedChildren {
+  private readonly children: ChildProcess[] = [];
+
+  /** Keeps `child` for killAll(). */
+  track<T extends ChildProcess>(child: T): T {
+    this.children.push(child);
+    return child;
+  }
+
+  /** A Node child spinning on the CPU for `ms` ms of wall time. */
+  busy(ms: number): ChildProcess {
+    return this.track(spawn(process.execPath, ['-e', `const end = Date.now() + ${ms}; while (Date.now() < end);`], { stdio: 'ignore' }));
+  }
+
+  killAll(): void {
+    for (const child of this.children.splice(0)) child.kill('SIGKILL');
   }
 }

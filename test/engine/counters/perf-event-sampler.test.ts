@@ -2,29 +2,18 @@
  * The sampler choosing its perf route: the perf_event_open addon when it loads, `perf stat`
  * when it is off or missing, and each perf.* series saying which route counted it and why.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CounterSeries } from '../../../src/shared/report';
 import { startSampler } from '../../../src/main/engine/trace/counters/index';
 import { PERF_ADDON_ENV } from '../../../src/main/engine/trace/counters/perf-event-addon';
-import { tempDir } from './helpers';
+import { ObservedChildren, seriesByName, tempDir } from './helpers';
 
-const children: ChildProcess[] = [];
+const children = new ObservedChildren();
 afterEach(() => {
-  for (const child of children.splice(0)) child.kill('SIGKILL');
+  children.killAll();
   delete process.env[PERF_ADDON_ENV];
 });
-
-function busyChild(ms: number): ChildProcess {
-  const child = spawn(process.execPath, ['-e', `const end = Date.now() + ${ms}; while (Date.now() < end);`], { stdio: 'ignore' });
-  children.push(child);
-  return child;
-}
-
-function byName(series: CounterSeries[]): Record<string, CounterSeries> {
-  return Object.fromEntries(series.map((s) => [s.name, s]));
-}
 
 const perfInstalled = spawnSync('perf', ['--version']).status === 0;
 const onLinux = process.platform === 'linux';
@@ -34,7 +23,7 @@ describe.skipIf(!onLinux)('the sampler\'s perf route', () => {
     const clockOriginNs = process.hrtime.bigint();
     const script = 'const end = Date.now() + 400; while (Date.now() < end); const u = process.cpuUsage(); process.stdout.write(String((u.user + u.system) / 1000));';
     const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'ignore'] });
-    children.push(child);
+    children.track(child);
     let childCpuMs = '';
     child.stdout!.on('data', (chunk: Buffer) => (childCpuMs += chunk.toString()));
     const exited = once(child, 'close');
@@ -47,7 +36,7 @@ describe.skipIf(!onLinux)('the sampler\'s perf route', () => {
       sampler.mark();
     }
     await exited;
-    const s = byName(await sampler.stop());
+    const s = seriesByName(await sampler.stop());
 
     const taskClock = s['perf.task-clock'];
     expect(taskClock).toMatchObject({ available: true, unit: 'ms', route: 'perf_event_open', routeReason: 'the perf_event_open addon loaded' });
@@ -70,11 +59,11 @@ describe.skipIf(!onLinux)('the sampler\'s perf route', () => {
 
   it.skipIf(!perfInstalled)(`falls back to perf stat with ${PERF_ADDON_ENV}=off and says why`, async () => {
     process.env[PERF_ADDON_ENV] = 'off';
-    const child = busyChild(150);
+    const child = children.busy(150);
     const exited = once(child, 'exit');
     const sampler = await startSampler({ pid: child.pid!, clockOriginNs: process.hrtime.bigint() });
     await exited;
-    const s = byName(await sampler.stop());
+    const s = seriesByName(await sampler.stop());
     expect(s['perf.cycles']).toMatchObject({ route: 'perf stat', routeReason: `fallback: perf addon disabled by ${PERF_ADDON_ENV}=off` });
     if (!s['perf.cycles'].available) expect(s['perf.cycles'].reason).toMatch(/^perf/);
     // The addon-only series are absent on this route.
@@ -82,11 +71,11 @@ describe.skipIf(!onLinux)('the sampler\'s perf route', () => {
   });
 
   it('falls back when the addon is not built, quoting the build\'s reason', async () => {
-    const child = busyChild(100);
+    const child = children.busy(100);
     const exited = once(child, 'exit');
     const sampler = await startSampler({ pid: child.pid!, clockOriginNs: process.hrtime.bigint(), perfAddonDir: tempDir('no-perf-addon') });
     await exited;
-    const s = byName(await sampler.stop());
+    const s = seriesByName(await sampler.stop());
     expect(s['perf.cycles']).toMatchObject({
       route: 'perf stat',
       routeReason: 'fallback: perf addon not built (run npm install, or node scripts/build-native.js perf)',
@@ -94,11 +83,11 @@ describe.skipIf(!onLinux)('the sampler\'s perf route', () => {
   });
 
   it("counts nothing with perf: 'off' (no route at all)", async () => {
-    const child = busyChild(50);
+    const child = children.busy(50);
     const exited = once(child, 'exit');
     const sampler = await startSampler({ pid: child.pid!, clockOriginNs: process.hrtime.bigint(), perf: 'off' });
     await exited;
-    const s = byName(await sampler.stop());
+    const s = seriesByName(await sampler.stop());
     expect(s['perf.task-clock']).toBeUndefined();
     expect(s['perf.cycles']).toMatchObject({ available: false, reason: "perf disabled (perf: 'off')" });
     expect(s['perf.cycles'].route).toBeUndefined();

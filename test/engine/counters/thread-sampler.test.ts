@@ -4,7 +4,6 @@
  * splitting windows exactly, a full buffer reported, the thread stopping with the observed
  * process, and nothing left behind.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { cpSync, readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -15,26 +14,16 @@ import { startSampler } from '../../../src/main/engine/trace/counters/index';
 import { loadPerfEventAddon, PERF_ADDON_ENV } from '../../../src/main/engine/trace/counters/perf-event-addon';
 import { countInWindows } from '../../../src/main/engine/trace/counters/perf-event-topdown';
 import { samplingThreadOf, type SamplingThreadBinding } from '../../../src/main/engine/trace/counters/sampling-thread';
-import { PROC_SERIES_NAMES, sleep, tempDir, writeTree } from './helpers';
+import { ObservedChildren, PROC_SERIES_NAMES, seriesByName, sleep, tempDir, writeTree } from './helpers';
 
 const thread = samplingThreadOf(loadPerfEventAddon());
 const binding = (thread.available ? thread.binding : null) as SamplingThreadBinding;
 
-const children: ChildProcess[] = [];
+const children = new ObservedChildren();
 afterEach(() => {
-  for (const child of children.splice(0)) child.kill('SIGKILL');
+  children.killAll();
   delete process.env[PERF_ADDON_ENV];
 });
-
-function busyChild(ms: number): ChildProcess {
-  const child = spawn(process.execPath, ['-e', `const end = Date.now() + ${ms}; while (Date.now() < end);`], { stdio: 'ignore' });
-  children.push(child);
-  return child;
-}
-
-function byName(series: CounterSeries[]): Record<string, CounterSeries> {
-  return Object.fromEntries(series.map((s) => [s.name, s]));
-}
 
 function msSince(originNs: bigint): number {
   return Number(process.hrtime.bigint() - originNs) / 1e6;
@@ -64,7 +53,7 @@ function laptopSysfs(): string {
 
 describe.skipIf(!thread.available)('the sampler on the native sampling thread', () => {
   it('takes the thread by default and the JS timer when told to or when the addon is off, saying why', async () => {
-    const child = busyChild(2000);
+    const child = children.busy(2000);
     const clockOriginNs = process.hrtime.bigint();
     const paths = [];
     for (const options of [{}, { samplingThread: 'off' as const }]) {
@@ -86,7 +75,7 @@ describe.skipIf(!thread.available)('the sampler on the native sampling thread', 
   it('produces the series the JS timer produces: names, units, sources, availability, cadences and values', async () => {
     const sysfsRoot = laptopSysfs();
     const run = async (samplingThread: 'auto' | 'off') => {
-      const child = busyChild(600);
+      const child = children.busy(600);
       const exited = once(child, 'exit');
       const sampler = await startSampler({ pid: child.pid!, clockOriginNs: process.hrtime.bigint(), periodMs: 10, sysfsRoot, samplingThread, nvidiaSmi: 'off' });
       expect(sampler.sampling.path).toBe(samplingThread === 'auto' ? 'thread' : 'timer');
@@ -104,7 +93,7 @@ describe.skipIf(!thread.available)('the sampler on the native sampling thread', 
       expect(names).toContain(name);
     }
 
-    const t = byName(timer);
+    const t = seriesByName(timer);
     for (const s of native.filter((x) => x.available)) {
       const samples = s.samples!;
       const timerSamples = t[s.name].samples!;
@@ -117,15 +106,15 @@ describe.skipIf(!thread.available)('the sampler on the native sampling thread', 
     }
     // Files that do not change read the same on both paths.
     for (const name of names.filter((n) => /^(power|cpu\.frequency|temperature)\./.test(n))) {
-      const values = (series: CounterSeries[]) => [...new Set(byName(series)[name].samples!.map(([, v]) => v))];
+      const values = (series: CounterSeries[]) => [...new Set(seriesByName(series)[name].samples!.map(([, v]) => v))];
       expect(values(native)).toEqual(values(timer));
       expect(values(native).length).toBe(1);
     }
-    expect(byName(native)['power.battery'].samples![0][1]).toBe(12.5);
-    expect(byName(native)['power.package'].samples![0][1]).toBe(0);
+    expect(seriesByName(native)['power.battery'].samples![0][1]).toBe(12.5);
+    expect(seriesByName(native)['power.package'].samples![0][1]).toBe(0);
     // Both keep the readers' minimum intervals: the battery 100 ms, the thermal gauges 200 ms.
     for (const [name, everyMs] of [['power.battery', 100], ['cpu.frequency.cpu0', 200]] as const) {
-      const times = byName(native)[name].samples!.map(([time]) => time);
+      const times = seriesByName(native)[name].samples!.map(([time]) => time);
       expect(times.length).toBeGreaterThanOrEqual(2);
       for (let i = 1; i < times.length; i++) expect(times[i] - times[i - 1]).toBeGreaterThanOrEqual(everyMs);
     }
@@ -133,7 +122,7 @@ describe.skipIf(!thread.available)('the sampler on the native sampling thread', 
 
   it('splits counts exactly at marks: each mark is a reading taken during the call', async () => {
     const clockOriginNs = process.hrtime.bigint();
-    const child = busyChild(2000);
+    const child = children.busy(2000);
     const sampler = await startSampler({ pid: child.pid!, clockOriginNs, periodMs: 10, nvidiaSmi: 'off' });
     expect(sampler.sampling.path).toBe('thread');
     const marks: [number, number][] = [];
@@ -143,7 +132,7 @@ describe.skipIf(!thread.available)('the sampler on the native sampling thread', 
       sampler.mark();
       marks.push([before, msSince(clockOriginNs)]);
     }
-    const s = byName(await sampler.stop());
+    const s = seriesByName(await sampler.stop());
     const taskClock = s['perf.task-clock'];
     expect(taskClock).toMatchObject({ available: true, route: 'perf_event_open' });
     const samples = taskClock.samples!;
@@ -165,13 +154,13 @@ describe.skipIf(!thread.available)('the sampler on the native sampling thread', 
 
   it('reports ticks dropped while the event loop did not drain, in the sources of the series it read', async () => {
     const clockOriginNs = process.hrtime.bigint();
-    const child = busyChild(3000);
+    const child = children.busy(3000);
     // A buffer for one worst-case tick: a few dozen real readings at 1 ms.
     const sampler = await startSampler({ pid: child.pid!, clockOriginNs, periodMs: 1, threadBufferMs: 1, nvidiaSmi: 'off' });
     const blockedFromMs = msSince(clockOriginNs);
     busyWait(250);
     await sleep(30);
-    const s = byName(await sampler.stop());
+    const s = seriesByName(await sampler.stop());
     const note = /; sampling thread: (\d+) tick\(s\) dropped \(its buffer filled while the event loop did not drain it; the intervals around them are longer\)$/;
     expect(Number(note.exec(s['cpu.time'].source)?.[1])).toBeGreaterThan(50);
     expect(s['perf.task-clock'].source).toMatch(note);
@@ -185,7 +174,7 @@ describe.skipIf(!thread.available)('the sampler on the native sampling thread', 
 
   it('stops its thread once the observed process exits, and still reads the perf counters at marks', async () => {
     const clockOriginNs = process.hrtime.bigint();
-    const child = busyChild(150);
+    const child = children.busy(150);
     const exited = once(child, 'exit');
     const sampler = await startSampler({ pid: child.pid!, clockOriginNs, periodMs: 10, nvidiaSmi: 'off' });
     expect(binding.runningSamplingThreads()).toBe(1);
@@ -194,13 +183,13 @@ describe.skipIf(!thread.available)('the sampler on the native sampling thread', 
     expect(binding.runningSamplingThreads()).toBe(0);
     const exitedMs = msSince(clockOriginNs);
     sampler.mark();
-    const s = byName(await sampler.stop());
+    const s = seriesByName(await sampler.stop());
     expect(s['cpu.time'].samples!.at(-1)![0]).toBeLessThan(exitedMs);
     expect(s['perf.task-clock'].samples!.at(-1)![0]).toBeGreaterThanOrEqual(exitedMs);
   });
 
   it('stop() is idempotent, and 50 samplers leave no thread or descriptor behind', async () => {
-    const child = busyChild(10_000);
+    const child = children.busy(10_000);
     await once(child, 'spawn');
     const fdsBefore = readdirSync('/proc/self/fd').length;
     for (let i = 0; i < 50; i++) {
@@ -209,7 +198,7 @@ describe.skipIf(!thread.available)('the sampler on the native sampling thread', 
       const first = sampler.stop();
       expect(sampler.stop()).toBe(first);
       const series = await first;
-      expect(byName(series)['cpu.time'].samples!.length).toBeGreaterThanOrEqual(1);
+      expect(seriesByName(series)['cpu.time'].samples!.length).toBeGreaterThanOrEqual(1);
       expect(binding.runningSamplingThreads()).toBe(0);
     }
     expect(readdirSync('/proc/self/fd').length).toBe(fdsBefore);
