@@ -24,6 +24,7 @@ import {
   renderTimeline,
   renderVerification,
 } from './html/result-sections';
+import { renderHybrid } from './html/hybrid-section';
 import { renderPower } from './html/power-section';
 import { renderRoofline } from './html/roofline';
 import { html, jsonForScript, SafeHtml } from './html/safe-html';
@@ -102,6 +103,7 @@ ${renderTimeline()}
 ${renderComparisons(report)}
 ${renderVerification(report)}
 ${renderSparsity(report)}
+${renderHybrid(report)}
 ${renderPower(report)}
 ${renderCounters(report)}
 ${renderEnvironment(report)}

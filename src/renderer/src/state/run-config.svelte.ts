@@ -3,7 +3,7 @@
  * build() turns them into a ProfileRequest and checks it with the same validator the engine applies, so a
  * bad value is reported before anything is sent.
  */
-import type { ProfileRequest } from '../../../shared/api';
+import type { ProfileRequest, SparseCacheMode } from '../../../shared/api';
 import { validateProfileRequest } from '../../../shared/api-validate';
 import type { BackendStatus, GraphOptimizationLevel, PruneScope } from '../../../shared/report';
 import { parseSparsities } from './parse-sparsities';
@@ -30,6 +30,8 @@ export class RunConfig {
   graphOptimizationLevel = $state<GraphOptimizationLevel>('all');
   /** Also run each pruned variant on onnxruntime + the native sparse kernels (`pruned-S+sparse`). */
   sparse = $state(false);
+  /** The break-even cache of the sparse runs' per-layer timings (docs/hybrid-execution.md, section 6). */
+  sparseCache = $state<SparseCacheMode>('use');
   /** Flush the last-level cache before each timed run: cold vs warm per op. */
   coldCache = $state(false);
 
@@ -60,6 +62,7 @@ export class RunConfig {
       pruneScope: this.pruneScope,
       graphOptimizationLevel: this.graphOptimizationLevel,
       ...(this.sparse ? { sparse: true } : {}),
+      ...(this.sparse && this.sparseCache !== 'use' ? { sparseCache: this.sparseCache } : {}),
       ...(this.coldCache ? { coldCache: true } : {}),
     };
     try {

@@ -48,6 +48,12 @@ export function formatFixed(value: number | null | undefined, decimals: number):
   return sign + grouped + (fraction === undefined ? '' : `.${fraction}`);
 }
 
+/** Errors span orders of magnitude: 2.14e-2. */
+export function formatScientific(value: number | null | undefined): string {
+  if (value === undefined || value === null || !Number.isFinite(value)) return MISSING;
+  return value === 0 ? '0' : value.toExponential(2);
+}
+
 export function formatInteger(value: number | null | undefined): string {
   return formatFixed(value, 0);
 }

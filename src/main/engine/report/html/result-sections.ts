@@ -27,6 +27,7 @@ import {
   formatPercent,
   formatPValue,
   formatRatio,
+  formatScientific,
   formatShortHash,
 } from './format';
 import { html, type SafeHtml } from './safe-html';
@@ -257,12 +258,6 @@ export function renderVerification(report: Report): SafeHtml {
   <p class="lede">Outputs of each variant against its baseline on the same inputs.</p>
   ${rows}
 </section>`;
-}
-
-/** Errors span orders of magnitude: 2.14e-2. */
-function formatScientific(value: number | undefined): string {
-  if (value === undefined || !Number.isFinite(value)) return MISSING;
-  return value === 0 ? '0' : value.toExponential(2);
 }
 
 export function renderSparsity(report: Report): SafeHtml {

@@ -95,6 +95,8 @@ td.flags { color: var(--muted); font-size: 12px; max-width: 42ch; }
 /* Power & heat (power-section.ts): the evidence behind each throttling verdict. */
 ul.evidence { margin: 0; padding-left: 16px; }
 .throttle-warning { margin: 8px 0 12px; }
+/* Sparse execution (hybrid-section.ts): a choice the user forced. */
+.forced { color: var(--accent); font-size: 11.5px; font-weight: 600; }
 
 details { margin: 10px 0; }
 summary { cursor: pointer; color: var(--accent); font-size: 13px; }
