@@ -10,6 +10,7 @@
  * Reports written before a field existed (`basis`, `format`) still read: the field says "not recorded".
  */
 import type { HybridLayerDecision, HybridReport, Report } from './report';
+import { sortRows } from './sort-rows';
 
 export type HybridMode = HybridReport['mode'];
 export type DecisionBasis = NonNullable<HybridLayerDecision['basis']>;
@@ -207,12 +208,5 @@ function sortValue(row: HybridDecisionRow, key: DecisionSortKey): string | numbe
 
 /** The rows sorted by one column (shape by rows x cols); missing values last in either direction, ties in report order. */
 export function sortDecisionRows(rows: readonly HybridDecisionRow[], key: DecisionSortKey, descending: boolean): HybridDecisionRow[] {
-  const direction = descending ? -1 : 1;
-  return [...rows].sort((a, b) => {
-    const va = sortValue(a, key);
-    const vb = sortValue(b, key);
-    if (va === null || vb === null) return va === vb ? 0 : va === null ? 1 : -1;
-    if (typeof va === 'string' || typeof vb === 'string') return direction * String(va).localeCompare(String(vb));
-    return direction * (va - vb);
-  });
+  return sortRows(rows, (row) => sortValue(row, key), descending);
 }
