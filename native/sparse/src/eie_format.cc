@@ -75,56 +75,44 @@ void withEntryWidth(unsigned width, F&& f) {
 // ---------------------------------------------------------------------------------------------
 // Scalar kernels (any CPU).
 
+// Decodes row r: f(column, shared weight) for each nonzero, padding entries skipped.
+template <unsigned kWidth, typename F>
+inline void forEachNonzero(const EieMatrix& m, const Gaps& gaps, size_t r, F&& f) {
+  const unsigned width = m.entryBits();
+  ptrdiff_t col = -1;
+  for (size_t e = m.rowPtr[r]; e < m.rowPtr[r + 1]; ++e) {
+    const uint32_t v = entryAt<kWidth>(m.stream.data(), e, width);
+    const uint32_t gap = v & gaps.mask;
+    if (gap == 0) {
+      col += gaps.filler;
+      continue;
+    }
+    col += gap;
+    f(static_cast<size_t>(col), m.codebook[v >> gaps.indexBits]);
+  }
+}
+
 template <unsigned kWidth>
 void spmvScalar(const EieMatrix& m, const float* x, const float* bias, float* out, size_t r0, size_t r1) {
-  const uint8_t* s = m.stream.data();
-  const float* cb = m.codebook.data();
-  const uint32_t* ptr = m.rowPtr.data();
-  const unsigned width = m.entryBits();
   const Gaps gaps(m.indexBits);
   for (size_t r = r0; r < r1; ++r) {
-    ptrdiff_t col = -1;
     float sum = 0.0f;
-    for (size_t e = ptr[r]; e < ptr[r + 1]; ++e) {
-      const uint32_t v = entryAt<kWidth>(s, e, width);
-      const uint32_t gap = v & gaps.mask;
-      if (gap == 0) {
-        col += gaps.filler;
-        continue;
-      }
-      col += gap;
-      sum += cb[v >> gaps.indexBits] * x[col];
-    }
+    forEachNonzero<kWidth>(m, gaps, r, [&](size_t col, float w) { sum += w * x[col]; });
     out[r] = biasAt(bias, r) + sum;
   }
 }
 
-// Tile arguments: xt holds the tile's activations transposed (column c's lanes at
-// xt[c * stride]), lanes [0, tb) are batch rows b0 .. b0 + tb - 1.
 // Batch > 1: an entry is decoded once per tile and multiplied into every batch lane.
 template <unsigned kWidth>
 void spmmScalar(const EieMatrix& m, const Tile& t, const float* bias, float* out, size_t r0, size_t r1) {
-  const uint8_t* s = m.stream.data();
-  const float* cb = m.codebook.data();
-  const uint32_t* ptr = m.rowPtr.data();
-  const unsigned width = m.entryBits();
   const Gaps gaps(m.indexBits);
   float acc[kMaxTile];
   for (size_t r = r0; r < r1; ++r) {
     std::fill(acc, acc + t.stride, 0.0f);
-    ptrdiff_t col = -1;
-    for (size_t e = ptr[r]; e < ptr[r + 1]; ++e) {
-      const uint32_t v = entryAt<kWidth>(s, e, width);
-      const uint32_t gap = v & gaps.mask;
-      if (gap == 0) {
-        col += gaps.filler;
-        continue;
-      }
-      col += gap;
-      const float w = cb[v >> gaps.indexBits];
-      const float* xr = t.xt + static_cast<size_t>(col) * t.stride;
+    forEachNonzero<kWidth>(m, gaps, r, [&](size_t col, float w) {
+      const float* xr = t.xt + col * t.stride;
       for (size_t l = 0; l < t.stride; ++l) acc[l] += w * xr[l];
-    }
+    });
     storeRow(acc, t, m.rows, r, bias, out);
   }
 }
